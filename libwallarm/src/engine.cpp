@@ -1,0 +1,705 @@
+#include "engine.h"
+
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+#include "codes.h"
+#include "verdict.h"
+#include "version.h"
+
+namespace wallarm {
+namespace {
+
+std::atomic<uint32_t> g_fork_generation{0};
+std::once_flag g_process_init;
+CURLcode g_curl_init = CURLE_OK;
+
+void on_fork_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+void init_process() {
+  pthread_atfork(nullptr, nullptr, on_fork_child);
+  g_curl_init = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+// Slots and the listener are told apart from curl sockets by these tags.
+constexpr uint64_t kTagWake = 1ull << 62;
+constexpr uint64_t kTagListen = (1ull << 62) + 1;
+constexpr uint64_t kTagReader = (1ull << 62) + 2;
+constexpr int kProbeTimeoutMs = 1000;
+constexpr int kMaxIdleWaitMs = 1000;
+
+int32_t code_from_curl(CURLcode rc, long os_errno, bool too_big) {
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT: return WALLARM_ETIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return WALLARM_ERESOLVE;
+    case CURLE_COULDNT_CONNECT:
+      return os_errno == ECONNREFUSED ? WALLARM_ECONNREFUSED : WALLARM_ECONNECT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_INITFAILED: return WALLARM_ETLS;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE: return WALLARM_ECONNRESET;
+    case CURLE_WRITE_ERROR: return too_big ? WALLARM_ETOOBIG : WALLARM_EINTERNAL;
+    case CURLE_OUT_OF_MEMORY: return WALLARM_ENOMEM;
+    default: return WALLARM_EPROTO;  // weird reply, HTTP/0.9, bad framing...
+  }
+}
+
+size_t on_answer_bytes(char* data, size_t size, size_t nmemb, void* userp) noexcept {
+  auto* s = static_cast<Slot*>(userp);
+  size_t n = size * nmemb;
+  if (s->answer.size() + n > s->target->answer_limit) {
+    s->answer_too_big = true;
+    return 0;  // aborts the transfer: a node must not make us read forever
+  }
+  try {
+    s->answer.reserve(s->answer.size() + n + kJsonPadding);
+    s->answer.append(data, n);
+  } catch (...) {
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+uint64_t now_us() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+uint32_t fork_generation() noexcept { return g_fork_generation.load(std::memory_order_relaxed); }
+
+int curl_socket_cb(CURL*, curl_socket_t s, int what, void* userp, void* socketp) {
+  static_cast<Engine*>(userp)->on_curl_socket(s, what, socketp);
+  return 0;
+}
+
+int curl_timer_cb(CURLM*, long timeout_ms, void* userp) {
+  static_cast<Engine*>(userp)->on_curl_timer(timeout_ms);
+  return 0;
+}
+
+Engine::Engine(const wallarm_engine_config_t& cfg)
+    : fork_generation_(fork_generation()), answer_limit_(cfg.answer_limit),
+      connector_(cfg.connector != nullptr && cfg.connector[0] != '\0' ? cfg.connector : "kong"),
+      slots_(cfg.max_pending) {}
+
+int32_t Engine::create(const wallarm_engine_config_t& cfg, std::unique_ptr<Engine>* out,
+                       std::string* err) {
+  if (cfg.size != sizeof cfg) {
+    *err = "size: expected sizeof(wallarm_engine_config_t) = " + std::to_string(sizeof cfg);
+    return WALLARM_EINVAL;
+  }
+  if (cfg.max_pending < 1 || cfg.max_pending > (1u << 20)) {
+    *err = "max_pending: must be between 1 and 1048576";
+    return WALLARM_EINVAL;
+  }
+  if (cfg.answer_limit < 64 || cfg.answer_limit > (1u << 24)) {
+    *err = "answer_limit: must be between 64 and 16777216";
+    return WALLARM_EINVAL;
+  }
+  std::call_once(g_process_init, init_process);
+  if (g_curl_init != CURLE_OK) {
+    *err = std::string("libcurl init failed: ") + curl_easy_strerror(g_curl_init);
+    return WALLARM_EINTERNAL;
+  }
+  std::unique_ptr<Engine> e(new Engine(cfg));
+  if (cfg.socket_dir != nullptr && cfg.socket_dir[0] != '\0' &&
+      !e->notifier_.open(cfg.socket_dir, err))
+    return WALLARM_EINVAL;
+  if (!e->start(err)) return WALLARM_EINTERNAL;
+  *out = std::move(e);
+  return WALLARM_OK;
+}
+
+bool Engine::start(std::string* err) {
+  make_constant_outer(constant_outer_, connector_.c_str(), WALLARM_VERSION_STRING);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  multi_ = curl_multi_init();
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || multi_ == nullptr) {
+    *err = std::string("engine: cannot create its event loop: ") + std::strerror(errno);
+    return false;
+  }
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  // Targets cap their own in-flight count; curl must neither queue behind a
+  // per-host limit nor close idle connections that are about to be reused.
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(slots_.capacity()));
+  watch(wake_fd_, EPOLLIN, true);
+  if (notifier_.listen_fd() >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kTagListen;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, notifier_.listen_fd(), &ev);
+  }
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::exception& ex) {
+    *err = std::string("engine: cannot start its thread: ") + ex.what();
+    return false;
+  }
+  return true;
+}
+
+Engine::~Engine() {
+  if (thread_.joinable()) {
+    if (forked()) {
+      thread_.detach();  // the thread does not exist in this process
+    } else {
+      stopping_.store(true);
+      uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+      thread_.join();
+    }
+  }
+  targets_.clear();
+  if (multi_ != nullptr && !forked()) curl_multi_cleanup(multi_);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+// ---- caller side -----------------------------------------------------------
+
+int32_t Engine::add_target(const wallarm_target_config_t& cfg, Target** out, std::string* err) {
+  TargetConfig parsed;
+  int32_t rc = parse_target_config(cfg, parsed, err);
+  if (rc != WALLARM_OK) return rc;
+  auto t = std::make_unique<Target>(std::move(parsed), answer_limit_);
+  t->engine = this;
+  std::lock_guard<std::mutex> lock(targets_mu_);
+  targets_.push_back(std::move(t));
+  *out = targets_.back().get();
+  return WALLARM_OK;
+}
+
+void Engine::release_target(Target* target) noexcept {
+  target->released.store(true);
+  sweep_pending_.store(true);
+  if (!wake_pending_.exchange(true)) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
+                       uint32_t timeout_ms, uint64_t* ticket, const char** err) {
+  if (t->released.load(std::memory_order_relaxed)) {
+    *err = "target: already released";
+    return WALLARM_EINVAL;
+  }
+  if ((flags & ~uint32_t{WALLARM_SUBMIT_OUT_OF_BAND}) != 0) {
+    *err = "flags: unknown bits";
+    return WALLARM_EINVAL;
+  }
+  if (timeout_ms == 0) {
+    *err = "timeout_ms: must be at least 1";
+    return WALLARM_EINVAL;
+  }
+  if (stopping_.load(std::memory_order_relaxed)) {
+    t->stats.bump(t->stats.dropped);
+    return WALLARM_ESHUTDOWN;
+  }
+  if (!t->breaker.closed()) {
+    t->stats.bump(t->stats.unavailable);
+    return WALLARM_EUNAVAILABLE;
+  }
+  Slot* s = slots_.acquire();
+  if (s == nullptr) {
+    t->stats.bump(t->stats.dropped);
+    *err = "max_pending messages are queued or in flight";
+    return WALLARM_EQUEUE;
+  }
+  int32_t rc;
+  try {
+    rc = serialize(msg, flags, t->body_limit(msg.type), constant_outer_.outer, s->out, err);
+  } catch (const std::bad_alloc&) {
+    rc = WALLARM_ENOMEM;
+  }
+  if (rc != WALLARM_OK) {
+    slots_.release(s);
+    return rc;
+  }
+  s->target = t;
+  s->type = msg.type;
+  s->has_ticket = ticket != nullptr;
+  s->submitted_us = now_us();
+  s->deadline_us = s->submitted_us + uint64_t{timeout_ms} * 1000;
+  std::memset(&s->verdict, 0, sizeof s->verdict);
+  if (s->out.truncated) t->stats.bump(t->stats.truncated);
+  if (s->out.escaped != 0) t->stats.bump(t->stats.escaped);
+  t->stats.bump(t->stats.submitted);
+  t->pending.fetch_add(1, std::memory_order_relaxed);
+  if (ticket != nullptr) *ticket = s->ticket();
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_.push_back(s);  // capacity reserved: slots are bounded
+  }
+  if (!wake_pending_.exchange(true)) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+  return WALLARM_OK;
+}
+
+int32_t Engine::result(uint64_t ticket, wallarm_verdict_t* out) noexcept {
+  Slot* s = slots_.find(ticket);
+  if (s == nullptr) return WALLARM_ETICKET;
+  uint32_t state = s->state.load(std::memory_order_acquire);
+  if (state == kSlotPending) return WALLARM_EAGAIN;
+  if (state != kSlotDone || !s->has_ticket) return WALLARM_ETICKET;
+  std::memcpy(out, &s->verdict, sizeof *out);
+  slots_.release(s);
+  return WALLARM_OK;
+}
+
+int32_t Engine::release(uint64_t ticket) noexcept {
+  Slot* s = slots_.find(ticket);
+  if (s == nullptr || !s->has_ticket) return WALLARM_ETICKET;
+  uint32_t expected = kSlotPending;
+  if (s->state.compare_exchange_strong(expected, kSlotAbandoned, std::memory_order_acq_rel)) {
+    s->target->stats.bump(s->target->stats.abandoned);
+    return WALLARM_OK;  // the engine frees it when it completes
+  }
+  if (expected != kSlotDone) return WALLARM_ETICKET;
+  slots_.release(s);
+  return WALLARM_OK;
+}
+
+int32_t Engine::inspect(Target* t, const wallarm_message_t& msg, uint32_t timeout_ms,
+                        wallarm_verdict_t* out, const char** err) {
+  uint64_t ticket = 0;
+  int32_t rc = submit(t, msg, 0, timeout_ms, &ticket, err);
+  if (rc != WALLARM_OK) return rc;
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  for (;;) {
+    rc = result(ticket, out);
+    if (rc != WALLARM_EAGAIN) return rc;
+    // Completion notifies under sync_mu_, so no wake-up is lost; the bounded
+    // wait is a safety net only.
+    sync_cv_.wait_for(lock, std::chrono::milliseconds(50));
+  }
+}
+
+void Engine::stats(wallarm_stats_t& out) {
+  std::memset(&out, 0, sizeof out);
+  std::lock_guard<std::mutex> lock(targets_mu_);
+  retired_.add_to(out);
+  for (auto& t : targets_) {
+    t->stats.add_to(out);
+    if (!t->breaker.closed()) ++out.breaker_state;
+  }
+}
+
+// ---- engine thread ---------------------------------------------------------
+
+void Engine::watch(int fd, uint32_t events, bool add) noexcept {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = fd == wake_fd_ ? kTagWake : static_cast<uint64_t>(fd);
+  epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
+}
+
+void Engine::on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept {
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+    curl_multi_assign(multi_, s, nullptr);
+    return;
+  }
+  uint32_t events = 0;
+  if (what & CURL_POLL_IN) events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) events |= EPOLLOUT;
+  watch(s, events, socketp == nullptr);
+  if (socketp == nullptr) curl_multi_assign(multi_, s, this);  // marks it as watched
+}
+
+void Engine::on_curl_timer(long timeout_ms) noexcept {
+  curl_timer_us_ = timeout_ms < 0 ? 0 : now_us() + static_cast<uint64_t>(timeout_ms) * 1000;
+}
+
+int Engine::next_timeout_ms(uint64_t now) {
+  uint64_t next = now + uint64_t{kMaxIdleWaitMs} * 1000;
+  auto earlier = [&](uint64_t t) {
+    if (t != 0 && t < next) next = t;
+  };
+  earlier(curl_timer_us_);
+  earlier(queue_check_us_);
+  {
+    std::lock_guard<std::mutex> lock(targets_mu_);
+    for (auto& t : targets_) earlier(t->breaker.probe_due_us());
+  }
+  if (next <= now) return 0;
+  return static_cast<int>((next - now + 999) / 1000);
+}
+
+void Engine::run() noexcept {
+  epoll_event events[64];
+  while (!stopping_.load()) {
+    int n = epoll_wait(epoll_fd_, events, 64, next_timeout_ms(now_us()));
+    int running = 0;
+    for (int i = 0; i < n; ++i) {
+      uint64_t tag = events[i].data.u64;
+      if (tag == kTagWake) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
+        wake_pending_.store(false);
+        take_inbox();
+      } else if (tag == kTagListen) {
+        int old_reader = notifier_.reader_fd();
+        if (old_reader >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, old_reader, nullptr);
+        int fd = notifier_.accept_reader();
+        if (fd < 0 && old_reader >= 0 && notifier_.reader_fd() == old_reader) {
+          epoll_event ev{};  // accept failed: keep watching the old reader
+          ev.events = EPOLLIN;
+          ev.data.u64 = kTagReader;
+          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, old_reader, &ev);
+        } else if (fd >= 0) {
+          epoll_event ev{};
+          ev.events = EPOLLIN;
+          ev.data.u64 = kTagReader;
+          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+        }
+      } else if (tag == kTagReader) {
+        int fd = notifier_.reader_fd();
+        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+          if (fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+          notifier_.on_reader_readable();
+          if (notifier_.reader_fd() >= 0) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.u64 = kTagReader;
+            epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+          }
+        }
+      } else {
+        int mask = 0;
+        if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+        if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(multi_, static_cast<curl_socket_t>(tag), mask, &running);
+      }
+    }
+    uint64_t now = now_us();
+    if (curl_timer_us_ != 0 && curl_timer_us_ <= now) {
+      curl_timer_us_ = 0;
+      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    int queued_msgs = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi_, &queued_msgs))
+      if (m->msg == CURLMSG_DONE) on_transfer_done(m->easy_handle, m->data.result);
+    now = now_us();
+    if (queue_check_us_ != 0 && queue_check_us_ <= now) expire_queued(now);
+    send_probes(now);
+    if (sweep_pending_.exchange(false)) sweep_targets();
+    notifier_.flush();
+  }
+  shutdown_all();
+}
+
+void Engine::take_inbox() {
+  taken_.clear();
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    taken_.swap(inbox_);
+    inbox_.reserve(slots_.capacity());
+  }
+  for (Slot* s : taken_) {
+    Target* t = s->target;
+    t->queue.push_back(s);
+    t->stats.queued.fetch_add(1, std::memory_order_relaxed);
+    if (queue_check_us_ == 0 || s->deadline_us < queue_check_us_) queue_check_us_ = s->deadline_us;
+  }
+  for (Slot* s : taken_) pump(s->target);
+}
+
+// Starts queued messages of t while it has connections to spare.
+void Engine::pump(Target* t) {
+  while (t->in_flight < t->config.max_connections && !t->queue.empty()) {
+    Slot* s = t->queue.front();
+    t->queue.pop_front();
+    t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+    if (s->state.load(std::memory_order_acquire) == kSlotAbandoned) {
+      complete(s, WALLARM_ETIMEOUT, "released by the waiter before it was sent");
+      continue;
+    }
+    if (now_us() >= s->deadline_us) {
+      complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
+      continue;
+    }
+    if (read_body_file(s->out) != WALLARM_OK) {
+      complete(s, WALLARM_EIO, "request body file shrank or could not be read");
+      continue;
+    }
+    start_transfer(t, s);
+  }
+}
+
+void Engine::start_transfer(Target* t, Slot* s) {
+  CURL* easy;
+  try {
+    easy = t->take_handle();
+  } catch (...) {
+    complete(s, WALLARM_ENOMEM, "cannot create a transfer handle");
+    return;
+  }
+  uint64_t now = now_us();
+  long remaining_ms = static_cast<long>((s->deadline_us - now + 999) / 1000);
+  s->answer.clear();
+  s->answer_too_big = false;
+  s->verdict.latency_us = now;  // start of the round trip, until completion
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, s->out.body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(s->out.body.size()));
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, s->out.outer);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, remaining_ms);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_answer_bytes);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, s);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, s);
+  if (curl_multi_add_handle(multi_, easy) != CURLM_OK) {
+    t->return_handle(easy);
+    complete(s, WALLARM_EINTERNAL, "curl_multi_add_handle failed");
+    return;
+  }
+  s->easy = easy;
+  track(s);
+  ++t->in_flight;
+  t->stats.in_flight.fetch_add(1, std::memory_order_relaxed);
+  t->stats.bump(t->stats.sent);
+  t->stats.bump(t->stats.bytes_sent, s->out.body.size());
+  if (s->is_probe) t->stats.bump(t->stats.health_probes);
+}
+
+void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
+  Slot* s = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&s));
+  Target* t = s->target;
+  long status = 0, os_errno = 0, new_conns = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &new_conns);
+  untrack(s);
+  curl_multi_remove_handle(multi_, easy);
+  t->return_handle(easy);
+  --t->in_flight;
+  t->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (new_conns > 0)
+    t->stats.bump(t->stats.conn_opened, static_cast<uint64_t>(new_conns));
+  else if (rc == CURLE_OK)
+    t->stats.bump(t->stats.conn_reused);
+
+  uint64_t now = now_us();
+  uint64_t round_trip = now - s->verdict.latency_us;
+  s->verdict.latency_us = now - s->submitted_us;
+  if (rc != CURLE_OK) {
+    int32_t code = code_from_curl(rc, os_errno, s->answer_too_big);
+    char detail[128];
+    std::snprintf(detail, sizeof detail, "%s (curl: %s)", code_message(code),
+                  curl_easy_strerror(rc));
+    complete(s, code, detail);
+  } else {
+    t->stats.record_latency(round_trip);
+    s->verdict.http_status = static_cast<int32_t>(status);
+    if (s->type == WALLARM_MSG_REQUEST && s->has_ticket) {
+      decode_verdict(static_cast<int>(status), s->answer.data(), s->answer.size(),
+                     s->answer.capacity(), parser_, s->verdict);
+      if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
+      complete(s, s->verdict.code, nullptr);
+    } else if (status == 403 || (status >= 200 && status <= 299)) {
+      complete(s, WALLARM_OK, nullptr);
+    } else {
+      char detail[64];
+      std::snprintf(detail, sizeof detail, "node answered HTTP %ld", status);
+      complete(s, WALLARM_ESTATUS, detail);
+    }
+  }
+  pump(t);
+}
+
+// Records the outcome of s (the verdict is already decoded when code is OK
+// for a request with a ticket), updates counters and the breaker, and hands
+// the slot back or to its waiter.
+void Engine::complete(Slot* s, int32_t code, const char* detail) {
+  Target* t = s->target;
+  uint64_t now = now_us();
+  if (code != WALLARM_OK) {
+    s->verdict.latency_us = now - s->submitted_us;
+    fail_verdict(code, detail != nullptr ? detail : code_message(code), s->verdict);
+  }
+  bool node_fault = code != WALLARM_OK && code != WALLARM_EIO && code != WALLARM_ESHUTDOWN &&
+                    code != WALLARM_ENOMEM && code != WALLARM_EINTERNAL &&
+                    !(code == WALLARM_ETIMEOUT && s->verdict.http_status == 0 &&
+                      s->state.load(std::memory_order_relaxed) == kSlotAbandoned);
+  if (s->is_probe) {
+    t->breaker.probe_done(code == WALLARM_OK, now);
+  } else if (code == WALLARM_OK) {
+    t->breaker.on_success();
+  } else if (node_fault && t->breaker.on_failure(now)) {
+    t->stats.bump(t->stats.breaker_trips);
+  }
+  if (code != WALLARM_OK && !s->is_probe) {
+    count_error(t->stats, code);
+  } else if (code == WALLARM_OK && !s->is_probe) {
+    if (!s->has_ticket)
+      t->stats.bump(t->stats.async_sent);
+    else if (s->type == WALLARM_MSG_REQUEST)
+      t->stats.bump(s->verdict.action == WALLARM_BLOCK ? t->stats.blocked : t->stats.passed);
+    else
+      t->stats.bump(t->stats.async_sent);
+  }
+  finish(s);
+}
+
+void Engine::finish(Slot* s) {
+  Target* t = s->target;
+  bool probe = s->is_probe;
+  if (!s->has_ticket) {
+    slots_.release(s);
+  } else {
+    uint64_t ticket = s->ticket();
+    int32_t code = s->verdict.code;
+    uint32_t expected = kSlotPending;
+    if (s->state.compare_exchange_strong(expected, kSlotDone, std::memory_order_acq_rel)) {
+      notifier_.push(ticket, code);
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_cv_.notify_all();
+    } else {
+      slots_.release(s);  // abandoned by its waiter
+    }
+  }
+  if (!probe && t->pending.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+      t->released.load())
+    sweep_pending_.store(true);
+}
+
+void Engine::expire_queued(uint64_t now) {
+  uint64_t next = 0;
+  std::vector<Target*> touched;
+  {
+    std::lock_guard<std::mutex> lock(targets_mu_);
+    for (auto& t : targets_) touched.push_back(t.get());
+  }
+  for (Target* t : touched) {
+    for (auto it = t->queue.begin(); it != t->queue.end();) {
+      Slot* s = *it;
+      if (s->deadline_us <= now) {
+        it = t->queue.erase(it);
+        t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+        complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
+      } else {
+        if (next == 0 || s->deadline_us < next) next = s->deadline_us;
+        ++it;
+      }
+    }
+  }
+  queue_check_us_ = next;
+}
+
+void Engine::send_probes(uint64_t now) {
+  std::vector<Target*> due;
+  {
+    std::lock_guard<std::mutex> lock(targets_mu_);
+    for (auto& t : targets_) {
+      uint64_t at = t->breaker.probe_due_us();
+      if (at != 0 && at <= now) due.push_back(t.get());
+    }
+  }
+  for (Target* t : due) {
+    Slot* s = slots_.acquire();
+    if (s == nullptr) continue;  // full: try again on the next turn
+    wallarm_message_t health{};
+    health.type = WALLARM_MSG_HEALTH;
+    const char* err = nullptr;
+    if (serialize(health, 0, 0, constant_outer_.outer, s->out, &err) != WALLARM_OK) {
+      slots_.release(s);
+      continue;
+    }
+    s->target = t;
+    s->type = WALLARM_MSG_HEALTH;
+    s->is_probe = true;
+    s->submitted_us = now;
+    s->deadline_us = now + uint64_t{kProbeTimeoutMs} * 1000;
+    t->breaker.probe_sent();
+    t->queue.push_front(s);
+    t->stats.queued.fetch_add(1, std::memory_order_relaxed);
+    if (queue_check_us_ == 0 || s->deadline_us < queue_check_us_) queue_check_us_ = s->deadline_us;
+    pump(t);
+  }
+}
+
+void Engine::sweep_targets() {
+  std::lock_guard<std::mutex> lock(targets_mu_);
+  for (auto it = targets_.begin(); it != targets_.end();) {
+    Target* t = it->get();
+    if (t->released.load() && t->pending.load() == 0 && t->in_flight == 0 && t->queue.empty()) {
+      retired_.absorb(t->stats);
+      it = targets_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Engine::shutdown_all() {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    taken_.swap(inbox_);
+  }
+  for (Slot* s : taken_) complete(s, WALLARM_ESHUTDOWN, nullptr);
+  taken_.clear();
+  // Transfers still on a connection are detached and failed.
+  while (!flying_.empty()) {
+    Slot* s = flying_.back();
+    untrack(s);
+    curl_multi_remove_handle(multi_, s->easy);
+    s->target->return_handle(s->easy);
+    --s->target->in_flight;
+    s->target->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    complete(s, WALLARM_ESHUTDOWN, nullptr);
+  }
+  std::lock_guard<std::mutex> lock(targets_mu_);
+  for (auto& t : targets_) {
+    while (!t->queue.empty()) {
+      Slot* s = t->queue.front();
+      t->queue.pop_front();
+      t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+      complete(s, WALLARM_ESHUTDOWN, nullptr);
+    }
+  }
+  notifier_.flush();
+}
+
+void Engine::track(Slot* s) {
+  s->flying_index = flying_.size();
+  flying_.push_back(s);
+}
+
+void Engine::untrack(Slot* s) noexcept {
+  Slot* last = flying_.back();
+  flying_[s->flying_index] = last;
+  last->flying_index = s->flying_index;
+  flying_.pop_back();
+}
+
+}  // namespace wallarm

@@ -1,0 +1,110 @@
+#pragma once
+// The engine: one thread per process that owns every connection to the
+// nodes (curl multi driven by epoll), the pending-message slots and the
+// notification socket. Callers only serialize, enqueue and collect.
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "message.h"
+#include "notify.h"
+#include "slots.h"
+#include "stats.h"
+#include "target.h"
+#include "wallarm.h"
+
+namespace wallarm {
+
+uint64_t now_us() noexcept;
+// Bumped in every forked child, so an engine can tell it was inherited.
+uint32_t fork_generation() noexcept;
+
+class Engine {
+ public:
+  static int32_t create(const wallarm_engine_config_t& cfg, std::unique_ptr<Engine>* out,
+                        std::string* err);
+  ~Engine();
+
+  bool forked() const noexcept { return fork_generation_ != fork_generation(); }
+  const std::string& socket_path() const noexcept { return notifier_.path(); }
+
+  int32_t add_target(const wallarm_target_config_t& cfg, Target** out, std::string* err);
+  void release_target(Target* target) noexcept;
+
+  int32_t submit(Target* target, const wallarm_message_t& msg, uint32_t flags,
+                 uint32_t timeout_ms, uint64_t* ticket, const char** err);
+  int32_t result(uint64_t ticket, wallarm_verdict_t* out) noexcept;
+  int32_t release(uint64_t ticket) noexcept;
+  int32_t inspect(Target* target, const wallarm_message_t& msg, uint32_t timeout_ms,
+                  wallarm_verdict_t* out, const char** err);
+  void stats(wallarm_stats_t& out);
+
+ private:
+  Engine(const wallarm_engine_config_t& cfg);
+  bool start(std::string* err);
+
+  // Engine thread.
+  void run() noexcept;
+  void take_inbox();
+  void pump(Target* t);
+  void start_transfer(Target* t, Slot* s);
+  void on_transfer_done(CURL* easy, CURLcode rc);
+  void complete(Slot* s, int32_t code, const char* detail);
+  void finish(Slot* s);
+  void expire_queued(uint64_t now);
+  void send_probes(uint64_t now);
+  void sweep_targets();
+  void shutdown_all();
+  void track(Slot* s);
+  void untrack(Slot* s) noexcept;
+  int next_timeout_ms(uint64_t now);
+  void watch(int fd, uint32_t events, bool add) noexcept;
+  void on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept;
+  void on_curl_timer(long timeout_ms) noexcept;
+  friend int curl_socket_cb(CURL*, curl_socket_t, int, void*, void*);
+  friend int curl_timer_cb(CURLM*, long, void*);
+
+  const uint32_t fork_generation_;
+  const uint32_t answer_limit_;
+  const std::string connector_;
+  SlotTable slots_;
+  Notifier notifier_;
+  Outgoing constant_outer_;  // outer headers every message shares
+
+  // Submissions waiting for the engine thread.
+  std::mutex inbox_mu_;
+  std::vector<Slot*> inbox_;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> sweep_pending_{false};
+  std::atomic<bool> stopping_{false};
+
+  // Targets: added by callers, removed by the engine once released and idle.
+  std::mutex targets_mu_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  Stats retired_;  // counters of removed targets
+
+  // wallarm_inspect() waiters.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+
+  // Engine thread state.
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  CURLM* multi_ = nullptr;
+  uint64_t curl_timer_us_ = 0;    // 0 = none
+  uint64_t queue_check_us_ = 0;   // earliest queued deadline; 0 = none
+  std::vector<Slot*> taken_;      // inbox swapped out, reused
+  std::vector<Slot*> flying_;     // on a connection now
+  simdjson::ondemand::parser parser_;
+  std::thread thread_;
+};
+
+}  // namespace wallarm

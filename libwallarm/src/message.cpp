@@ -1,0 +1,326 @@
+#include "message.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "protocol.h"
+
+namespace wallarm {
+namespace {
+
+// Which bytes are written as %XX, per field (docs/protocol.md, "Escaping").
+enum EscapeClass : uint8_t {
+  kEscToken = 1,   // method, version, header name: CTL, SP, DEL, ':'
+  kEscUri = 2,     // request target: CTL, SP, DEL
+  kEscValue = 4,   // header value: CR, LF, NUL
+  kEscOuter = 8,   // outer header value: all but visible ASCII, and '%'
+};
+
+constexpr std::array<uint8_t, 256> make_escape_table() {
+  std::array<uint8_t, 256> t{};
+  for (int b = 0; b < 256; ++b) {
+    uint8_t c = 0;
+    if (b <= 0x20 || b == 0x7f) c |= kEscToken | kEscUri;
+    if (b == ':') c |= kEscToken;
+    if (b == '\r' || b == '\n' || b == 0) c |= kEscValue;
+    if (b <= 0x20 || b >= 0x7f || b == '%') c |= kEscOuter;
+    t[static_cast<size_t>(b)] = c;
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kEscape = make_escape_table();
+constexpr char kHex[] = "0123456789ABCDEF";
+
+std::string_view view(const wallarm_str_t& s) {
+  return s.len == 0 ? std::string_view() : std::string_view(s.ptr, s.len);
+}
+
+bool valid(const wallarm_str_t& s) { return s.len == 0 || s.ptr != nullptr; }
+
+// Copies s to p, escaping bytes of class cls; returns the new end and adds
+// the number of escaped bytes to *count. The caller reserved 3 * s.size().
+char* put_escaped(char* p, std::string_view s, uint8_t cls, uint32_t* count) {
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  size_t run = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if ((kEscape[in[i]] & cls) == 0) continue;
+    std::memcpy(p, in + run, i - run);
+    p += i - run;
+    *p++ = '%';
+    *p++ = kHex[in[i] >> 4];
+    *p++ = kHex[in[i] & 15];
+    ++*count;
+    run = i + 1;
+  }
+  std::memcpy(p, in + run, n - run);
+  return p + (n - run);
+}
+
+char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* put_crlf(char* p) {
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+std::string_view http_version(const wallarm_str_t& v) {
+  std::string_view s = view(v);
+  if (s.empty()) return "1.1";
+  if (s.size() > 5 && s.substr(0, 5) == "HTTP/") return s.substr(5);
+  return s;
+}
+
+// RFC 9110 reason phrases; others get an empty reason, which HTTP allows.
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+// Appends "Name: value\0" to out.outer_text (value escaped for outer headers).
+void add_outer(Outgoing& out, std::string_view name, std::string_view value) {
+  std::string& t = out.outer_text;
+  size_t at = t.size();
+  t.resize(at + name.size() + 2 + value.size() * 3 + 1);
+  char* p = put(t.data() + at, name);
+  *p++ = ':';
+  *p++ = ' ';
+  uint32_t ignored = 0;
+  p = put_escaped(p, value, kEscOuter, &ignored);
+  *p++ = '\0';
+  t.resize(static_cast<size_t>(p - t.data()));
+}
+
+void add_outer_number(Outgoing& out, std::string_view name, uint64_t value) {
+  char digits[24];
+  auto r = std::to_chars(digits, digits + sizeof digits, value);
+  add_outer(out, name, std::string_view(digits, static_cast<size_t>(r.ptr - digits)));
+}
+
+// Points the curl_slist nodes at the NUL-separated lines of outer_text.
+void link_outer(Outgoing& out, curl_slist* tail) {
+  char* p = out.outer_text.data();
+  char* end = p + out.outer_text.size();
+  int n = 0;
+  while (p < end && n < kMaxOuterHeaders) {
+    out.outer_nodes[n].data = p;
+    out.outer_nodes[n].next = nullptr;
+    if (n > 0) out.outer_nodes[n - 1].next = &out.outer_nodes[n];
+    p += std::strlen(p) + 1;
+    ++n;
+  }
+  if (n == 0) {
+    out.outer = tail;
+    return;
+  }
+  out.outer_nodes[n - 1].next = tail;
+  out.outer = &out.outer_nodes[0];
+}
+
+std::string_view type_name(int32_t type) {
+  switch (type) {
+    case WALLARM_MSG_REQUEST: return protocol::kTypeRequest;
+    case WALLARM_MSG_RESPONSE: return protocol::kTypeResponse;
+    default: return protocol::kTypeHealth;
+  }
+}
+
+const char* check(const wallarm_message_t& m) {
+  if (m.type != WALLARM_MSG_REQUEST && m.type != WALLARM_MSG_RESPONSE &&
+      m.type != WALLARM_MSG_HEALTH)
+    return "type: not a wallarm_msg_type_t";
+  if (m.reserved != 0) return "reserved: must be 0";
+  if (m.type == WALLARM_MSG_HEALTH) return nullptr;
+  if (!valid(m.method) || !valid(m.uri) || !valid(m.version) || !valid(m.body) ||
+      !valid(m.request_id) || !valid(m.client_ip) || !valid(m.host))
+    return "a string view has a NULL pointer and a non-zero length";
+  if (m.header_count != 0 && m.headers == nullptr) return "headers: NULL with header_count > 0";
+  for (uint32_t i = 0; i < m.header_count; ++i)
+    if (!valid(m.headers[i].name) || !valid(m.headers[i].value))
+      return "headers: a view has a NULL pointer and a non-zero length";
+  if (m.request_id.len == 0) return "request_id: required";
+  if (m.type == WALLARM_MSG_REQUEST) {
+    if (m.method.len == 0) return "method: required for a request";
+    if (m.uri.len == 0) return "uri: required for a request";
+  } else if (m.status < 100 || m.status > 999) {
+    return "status: must be between 100 and 999";
+  }
+  if (m.body_total < -1) return "body_total: must be -1 or a length";
+  return nullptr;
+}
+
+}  // namespace
+
+void Outgoing::reset() noexcept {
+  if (file_fd >= 0) ::close(file_fd);
+  file_fd = -1;
+  file_at = file_len = 0;
+  truncated = false;
+  escaped = 0;
+  outer = nullptr;
+  body.clear();
+  outer_text.clear();
+}
+
+void make_constant_outer(Outgoing& out, const char* connector, const char* version) {
+  out.reset();
+  add_outer(out, "Content-Type", protocol::kContentType);
+  add_outer(out, protocol::kHeaderProtocol, protocol::kVersion);
+  add_outer(out, protocol::kHeaderConnectorType, connector);
+  add_outer(out, protocol::kHeaderConnectorVersion, version);
+  // Never wait for "100 Continue": curl asks for it on large bodies.
+  out.outer_text.append("Expect:");
+  out.outer_text.push_back('\0');
+  link_outer(out, nullptr);
+}
+
+int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limit,
+                  curl_slist* constant_tail, Outgoing& out, const char** err) {
+  out.reset();
+  if (const char* why = check(m)) {
+    *err = why;
+    return WALLARM_EINVAL;
+  }
+
+  if (m.type == WALLARM_MSG_HEALTH) {
+    add_outer(out, protocol::kHeaderMessageType, protocol::kTypeHealth);
+    link_outer(out, constant_tail);
+    return WALLARM_OK;
+  }
+
+  // The body: memory part, then the file part, up to body_limit in all.
+  size_t mem_len = m.body.len < body_limit ? m.body.len : body_limit;
+  uint64_t file_size = 0;
+  if (m.body_file != nullptr && m.body_file[0] != '\0') {
+    out.file_fd = ::open(m.body_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st {};
+    if (out.file_fd < 0 || ::fstat(out.file_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      *err = "body_file: cannot open a regular file";
+      out.reset();
+      return WALLARM_EIO;
+    }
+    file_size = static_cast<uint64_t>(st.st_size);
+    size_t room = body_limit - mem_len;
+    out.file_len = file_size < room ? static_cast<size_t>(file_size) : room;
+  }
+  uint64_t given = m.body.len + file_size;
+  uint64_t total = m.body_total >= 0 && static_cast<uint64_t>(m.body_total) > given
+                       ? static_cast<uint64_t>(m.body_total)
+                       : given;
+  out.truncated = mem_len + out.file_len < total;
+
+  // Upper bound of the header block: every escapable byte may triple.
+  std::string_view version = http_version(m.version);
+  size_t bound = 32 + version.size() * 3;
+  if (m.type == WALLARM_MSG_REQUEST)
+    bound += (m.method.len + m.uri.len) * 3;
+  for (uint32_t i = 0; i < m.header_count; ++i)
+    bound += (m.headers[i].name.len + m.headers[i].value.len) * 3 + 4;
+  out.body.reserve(bound + mem_len + out.file_len);
+
+  char* start = out.body.data();
+  char* p = start;
+  uint32_t escaped = 0;
+  if (m.type == WALLARM_MSG_REQUEST) {
+    p = put_escaped(p, view(m.method), kEscToken, &escaped);
+    *p++ = ' ';
+    p = put_escaped(p, view(m.uri), kEscUri, &escaped);
+    p = put(p, " HTTP/");
+    p = put_escaped(p, version, kEscToken, &escaped);
+  } else {
+    p = put(p, "HTTP/");
+    p = put_escaped(p, version, kEscToken, &escaped);
+    char digits[8];
+    auto r = std::to_chars(digits, digits + sizeof digits, m.status);
+    *p++ = ' ';
+    p = put(p, std::string_view(digits, static_cast<size_t>(r.ptr - digits)));
+    *p++ = ' ';
+    p = put(p, reason_phrase(m.status));
+  }
+  p = put_crlf(p);
+  for (uint32_t i = 0; i < m.header_count; ++i) {
+    p = put_escaped(p, view(m.headers[i].name), kEscToken, &escaped);
+    *p++ = ':';
+    *p++ = ' ';
+    p = put_escaped(p, view(m.headers[i].value), kEscValue, &escaped);
+    p = put_crlf(p);
+  }
+  p = put_crlf(p);
+  if (mem_len != 0) p = put(p, std::string_view(m.body.ptr, mem_len));
+  out.file_at = static_cast<size_t>(p - start);
+  out.body.set_size(out.file_at + out.file_len);
+  out.escaped = escaped;
+  if (out.file_len == 0 && out.file_fd >= 0) {
+    ::close(out.file_fd);
+    out.file_fd = -1;
+  }
+
+  // Outer headers: what varies per message.
+  add_outer(out, protocol::kHeaderMessageType, type_name(m.type));
+  add_outer(out, protocol::kHeaderRequestId, view(m.request_id));
+  if (m.client_ip.len != 0) add_outer(out, protocol::kHeaderForwardedFor, view(m.client_ip));
+  if (m.host.len != 0) add_outer(out, protocol::kHeaderForwardedHost, view(m.host));
+  if (flags & WALLARM_SUBMIT_OUT_OF_BAND) add_outer(out, protocol::kHeaderOutOfBand, "1");
+  if (out.truncated) add_outer_number(out, protocol::kHeaderBodyTruncated, total);
+  if (escaped != 0) add_outer_number(out, protocol::kHeaderEscaped, escaped);
+  link_outer(out, constant_tail);
+  return WALLARM_OK;
+}
+
+int32_t read_body_file(Outgoing& out) noexcept {
+  if (out.file_fd < 0) return WALLARM_OK;
+  size_t done = 0;
+  while (done < out.file_len) {
+    ssize_t n = ::pread(out.file_fd, out.body.data() + out.file_at + done, out.file_len - done,
+                        static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(out.file_fd);
+  out.file_fd = -1;
+  // A file that shrank after submit: the announced length no longer holds.
+  return done == out.file_len ? WALLARM_OK : WALLARM_EIO;
+}
+
+}  // namespace wallarm

@@ -1,0 +1,33 @@
+#pragma once
+// Protocol v1 names, in one place (docs/protocol.md is their contract).
+#include <string_view>
+
+namespace wallarm::protocol {
+
+inline constexpr std::string_view kVersion = "1";
+inline constexpr std::string_view kContentType = "message/http";
+
+inline constexpr std::string_view kHeaderProtocol = "X-Wallarm-Protocol";
+inline constexpr std::string_view kHeaderConnectorType = "X-Wallarm-Connector-Type";
+inline constexpr std::string_view kHeaderConnectorVersion = "X-Wallarm-Connector-Version";
+inline constexpr std::string_view kHeaderMessageType = "X-Wallarm-Message-Type";
+inline constexpr std::string_view kHeaderRequestId = "X-Wallarm-Request-Id";
+inline constexpr std::string_view kHeaderForwardedFor = "X-Wallarm-Forwarded-For";
+inline constexpr std::string_view kHeaderForwardedHost = "X-Wallarm-Forwarded-Host";
+inline constexpr std::string_view kHeaderOutOfBand = "X-Wallarm-Out-Of-Band";
+inline constexpr std::string_view kHeaderBodyTruncated = "X-Wallarm-Body-Truncated";
+inline constexpr std::string_view kHeaderEscaped = "X-Wallarm-Escaped";
+
+inline constexpr std::string_view kTypeRequest = "request";
+inline constexpr std::string_view kTypeResponse = "response";
+inline constexpr std::string_view kTypeHealth = "health";
+
+// Fields of the optional JSON answer body.
+inline constexpr std::string_view kJsonVerdict = "verdict";
+inline constexpr std::string_view kJsonMode = "mode";
+inline constexpr std::string_view kJsonRequestId = "request_id";
+inline constexpr std::string_view kJsonAttacks = "attacks";
+inline constexpr std::string_view kJsonAttackType = "type";
+inline constexpr std::string_view kJsonAttackLocation = "location";
+
+}  // namespace wallarm::protocol

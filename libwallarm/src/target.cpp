@@ -1,0 +1,127 @@
+#include "target.h"
+
+#include <unistd.h>
+
+#include <new>
+
+namespace wallarm {
+namespace {
+
+bool url_ok(const char* url, std::string* err) {
+  CURLU* u = curl_url();
+  if (u == nullptr) throw std::bad_alloc();
+  char* scheme = nullptr;
+  char* host = nullptr;
+  bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+  if (!ok) {
+    *err = std::string("url: not a valid URL: ") + url;
+  } else if (std::string(scheme) != "http" && std::string(scheme) != "https") {
+    *err = std::string("url: scheme must be http or https, not ") + scheme;
+    ok = false;
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_url_cleanup(u);
+  return ok;
+}
+
+bool in_range(uint32_t v, uint32_t lo, uint32_t hi, const char* field, std::string* err) {
+  if (v >= lo && v <= hi) return true;
+  *err = std::string(field) + ": must be between " + std::to_string(lo) + " and " +
+         std::to_string(hi) + ", not " + std::to_string(v);
+  return false;
+}
+
+}  // namespace
+
+void default_target_config(wallarm_target_config_t& cfg) noexcept {
+  TargetConfig d;
+  cfg = wallarm_target_config_t{};
+  cfg.size = sizeof cfg;
+  cfg.max_connections = d.max_connections;
+  cfg.max_conn_age_s = d.max_conn_age_s;
+  cfg.idle_timeout_s = d.idle_timeout_s;
+  cfg.request_body_limit = d.request_body_limit;
+  cfg.response_body_limit = d.response_body_limit;
+  cfg.breaker_failures = d.breaker_failures;
+  cfg.breaker_backoff_ms = d.breaker_backoff_ms;
+  cfg.breaker_backoff_max_ms = d.breaker_backoff_max_ms;
+  cfg.tls_verify = d.tls_verify ? 1 : 0;
+}
+
+int32_t parse_target_config(const wallarm_target_config_t& c, TargetConfig& out,
+                            std::string* err) {
+  if (c.size != sizeof c) {
+    *err = "size: expected sizeof(wallarm_target_config_t) = " + std::to_string(sizeof c);
+    return WALLARM_EINVAL;
+  }
+  if (c.url == nullptr || c.url[0] == '\0') {
+    *err = "url: required";
+    return WALLARM_EINVAL;
+  }
+  if (!url_ok(c.url, err)) return WALLARM_EINVAL;
+  constexpr uint32_t kMaxBody = 1u << 30;
+  if (!in_range(c.max_connections, 1, 4096, "max_connections", err) ||
+      !in_range(c.max_conn_age_s, 1, 86400, "max_conn_age_s", err) ||
+      !in_range(c.idle_timeout_s, 1, 86400, "idle_timeout_s", err) ||
+      !in_range(c.request_body_limit, 0, kMaxBody, "request_body_limit", err) ||
+      !in_range(c.response_body_limit, 0, kMaxBody, "response_body_limit", err) ||
+      !in_range(c.breaker_failures, 0, 1000000, "breaker_failures", err) ||
+      !in_range(c.breaker_backoff_ms, 1, 3600000, "breaker_backoff_ms", err) ||
+      !in_range(c.breaker_backoff_max_ms, c.breaker_backoff_ms, 3600000,
+                "breaker_backoff_max_ms", err))
+    return WALLARM_EINVAL;
+  if (c.tls_verify != 0 && c.tls_verify != 1) {
+    *err = "tls_verify: must be 0 or 1";
+    return WALLARM_EINVAL;
+  }
+  if (c.ca_file != nullptr && c.ca_file[0] != '\0' && ::access(c.ca_file, R_OK) != 0) {
+    *err = std::string("ca_file: cannot read ") + c.ca_file;
+    return WALLARM_EINVAL;
+  }
+  out.url = c.url;
+  out.ca_file = c.ca_file != nullptr ? c.ca_file : "";
+  out.max_connections = c.max_connections;
+  out.max_conn_age_s = c.max_conn_age_s;
+  out.idle_timeout_s = c.idle_timeout_s;
+  out.request_body_limit = c.request_body_limit;
+  out.response_body_limit = c.response_body_limit;
+  out.breaker_failures = c.breaker_failures;
+  out.breaker_backoff_ms = c.breaker_backoff_ms;
+  out.breaker_backoff_max_ms = c.breaker_backoff_max_ms;
+  out.tls_verify = c.tls_verify == 1;
+  return WALLARM_OK;
+}
+
+Target::~Target() {
+  for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
+}
+
+CURL* Target::take_handle() {
+  if (!idle_handles.empty()) {
+    CURL* easy = idle_handles.back();
+    idle_handles.pop_back();
+    return easy;
+  }
+  CURL* easy = curl_easy_init();
+  if (easy == nullptr) throw std::bad_alloc();
+  // Options that never change for this target are set once per handle
+  // (libcurl-engine notes: rebuilding them per request costs more than the
+  // request's own work).
+  curl_easy_setopt(easy, CURLOPT_URL, config.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_MAXLIFETIME_CONN, static_cast<long>(config.max_conn_age_s));
+  curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, static_cast<long>(config.idle_timeout_s));
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, config.tls_verify ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, config.tls_verify ? 2L : 0L);
+  if (!config.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config.ca_file.c_str());
+  return easy;
+}
+
+}  // namespace wallarm

@@ -1,0 +1,70 @@
+#pragma once
+// One node address with its connection, body and breaker policy, its
+// counters, and (engine thread only) its queue and curl handles.
+#include <curl/curl.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "breaker.h"
+#include "stats.h"
+#include "wallarm.h"
+
+namespace wallarm {
+
+struct Slot;
+class Engine;
+
+struct TargetConfig {
+  std::string url;
+  std::string ca_file;
+  uint32_t max_connections = 32;
+  uint32_t max_conn_age_s = 60;
+  uint32_t idle_timeout_s = 30;
+  uint32_t request_body_limit = 1 << 20;
+  uint32_t response_body_limit = 16 << 10;
+  uint32_t breaker_failures = 5;
+  uint32_t breaker_backoff_ms = 1000;
+  uint32_t breaker_backoff_max_ms = 30000;
+  bool tls_verify = true;
+};
+
+void default_target_config(wallarm_target_config_t& cfg) noexcept;
+// Validates cfg; on error *err names the field.
+int32_t parse_target_config(const wallarm_target_config_t& cfg, TargetConfig& out,
+                            std::string* err);
+
+struct Target {
+  Target(TargetConfig cfg, uint32_t answer_limit_bytes)
+      : config(std::move(cfg)), answer_limit(answer_limit_bytes),
+        breaker(config.breaker_failures, config.breaker_backoff_ms,
+                config.breaker_backoff_max_ms) {}
+  Target(const Target&) = delete;
+  Target& operator=(const Target&) = delete;
+  ~Target();
+
+  uint32_t body_limit(int32_t type) const noexcept {
+    return type == WALLARM_MSG_RESPONSE ? config.response_body_limit : config.request_body_limit;
+  }
+  // A handle with this target's options set, from the pool or new.
+  CURL* take_handle();
+  void return_handle(CURL* easy) noexcept { idle_handles.push_back(easy); }
+
+  Engine* engine = nullptr;
+  const TargetConfig config;
+  const uint32_t answer_limit;
+  Stats stats;
+  Breaker breaker;
+  std::atomic<int64_t> pending{0};     // submitted and not completed
+  std::atomic<bool> released{false};   // the caller's handle is gone
+
+  // Engine thread only.
+  std::deque<Slot*> queue;
+  uint32_t in_flight = 0;
+  std::vector<CURL*> idle_handles;
+};
+
+}  // namespace wallarm
