@@ -113,6 +113,9 @@ CURL* Target::take_handle() {
   curl_easy_setopt(easy, CURLOPT_URL, config.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // The node is reached directly: *_proxy variables of the gateway's
+  // environment must not reroute inspection traffic.
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_POST, 1L);

@@ -1,0 +1,291 @@
+// Protocol v1 serializer: golden messages, escaping, truncation, bodies.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "message.h"
+#include "wallarm.h"
+
+using wallarm::Outgoing;
+
+namespace {
+
+wallarm_str_t S(const std::string& s) { return {s.data(), s.size()}; }
+
+struct Msg {
+  std::vector<std::string> storage;  // keeps the viewed strings alive
+  std::vector<wallarm_header_t> headers;
+  wallarm_message_t m{};
+
+  Msg(int32_t type = WALLARM_MSG_REQUEST) {
+    storage.reserve(64);
+    m.type = type;
+    m.body_total = -1;
+  }
+  wallarm_str_t keep(std::string s) {
+    storage.push_back(std::move(s));
+    return S(storage.back());
+  }
+  Msg& header(std::string n, std::string v) {
+    headers.push_back({keep(std::move(n)), keep(std::move(v))});
+    m.headers = headers.data();
+    m.header_count = static_cast<uint32_t>(headers.size());
+    return *this;
+  }
+};
+
+Msg typical_request() {
+  Msg r;
+  r.m.method = r.keep("POST");
+  r.m.uri = r.keep("/api/v1/items?x=1&y=%2e%2e");
+  r.m.version = r.keep("1.1");
+  r.header("Host", "api.example.com").header("Content-Type", "application/json");
+  r.header("X-Dup", "a").header("x-dup", "b");
+  r.m.body = r.keep("{\"k\":1}");
+  r.m.request_id = r.keep("req-123");
+  r.m.client_ip = r.keep("203.0.113.7");
+  r.m.host = r.keep("api.example.com");
+  return r;
+}
+
+std::string body_of(const Outgoing& o) { return std::string(o.body.data(), o.body.size()); }
+
+// The outer headers as curl will send them, constant tail included.
+std::vector<std::string> outer_of(const Outgoing& o) {
+  std::vector<std::string> out;
+  for (const curl_slist* n = o.outer; n != nullptr; n = n->next) out.emplace_back(n->data);
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  for (auto& x : v)
+    if (x == s) return true;
+  return false;
+}
+
+struct Serializer {
+  Outgoing constant;
+  Outgoing out;
+  Serializer() { wallarm::make_constant_outer(constant, "kong", "9.9.9"); }
+  int32_t run(const wallarm_message_t& m, uint32_t flags = 0, uint32_t limit = 1 << 20) {
+    const char* err = nullptr;
+    int32_t rc = wallarm::serialize(m, flags, limit, constant.outer, out, &err);
+    last_err = err != nullptr ? err : "";
+    return rc;
+  }
+  std::string last_err;
+};
+
+}  // namespace
+
+TEST_CASE("message: a request is serialized exactly as the protocol says") {
+  Serializer s;
+  Msg r = typical_request();
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  CHECK(body_of(s.out) ==
+        "POST /api/v1/items?x=1&y=%2e%2e HTTP/1.1\r\n"
+        "Host: api.example.com\r\n"
+        "Content-Type: application/json\r\n"
+        "X-Dup: a\r\n"
+        "x-dup: b\r\n"
+        "\r\n"
+        "{\"k\":1}");
+  auto outer = outer_of(s.out);
+  CHECK(outer == std::vector<std::string>{
+                     "X-Wallarm-Message-Type: request",
+                     "X-Wallarm-Request-Id: req-123",
+                     "X-Wallarm-Forwarded-For: 203.0.113.7",
+                     "X-Wallarm-Forwarded-Host: api.example.com",
+                     "Content-Type: message/http",
+                     "X-Wallarm-Protocol: 1",
+                     "X-Wallarm-Connector-Type: kong",
+                     "X-Wallarm-Connector-Version: 9.9.9",
+                     "Expect:",
+                 });
+  CHECK_FALSE(s.out.truncated);
+  CHECK(s.out.escaped == 0);
+}
+
+TEST_CASE("message: a response carries the status line, its headers and the request id") {
+  Serializer s;
+  Msg r(WALLARM_MSG_RESPONSE);
+  r.m.status = 404;
+  r.m.version = r.keep("HTTP/1.0");
+  r.header("Content-Length", "9");
+  r.m.body = r.keep("not found");
+  r.m.request_id = r.keep("req-123");
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  CHECK(body_of(s.out) == "HTTP/1.0 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found");
+  auto outer = outer_of(s.out);
+  CHECK(has(outer, "X-Wallarm-Message-Type: response"));
+  CHECK(has(outer, "X-Wallarm-Request-Id: req-123"));
+
+  r.m.status = 599;  // no reason phrase known: an empty one
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  CHECK(body_of(s.out).rfind("HTTP/1.0 599 \r\n", 0) == 0);
+}
+
+TEST_CASE("message: a health message has no body and only its type") {
+  Serializer s;
+  wallarm_message_t m{};
+  m.type = WALLARM_MSG_HEALTH;
+  REQUIRE(s.run(m) == WALLARM_OK);
+  CHECK(s.out.body.size() == 0);
+  auto outer = outer_of(s.out);
+  CHECK(outer.front() == "X-Wallarm-Message-Type: health");
+  CHECK(has(outer, "X-Wallarm-Connector-Type: kong"));
+}
+
+TEST_CASE("message: CR, LF and NUL are escaped, counted and never dropped") {
+  Serializer s;
+  Msg r;
+  r.m.method = r.keep("GET");
+  r.m.uri = r.keep(std::string("/a b\r\n\0c", 8));
+  r.m.request_id = r.keep("id");
+  r.header(std::string("X-Bad\r\nInjected: 1", 18), std::string("v\r\nX-Evil: 1\0end", 16));
+  r.header("Colon:Name", "ok\tstill ok");
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  CHECK(body_of(s.out) ==
+        "GET /a%20b%0D%0A%00c HTTP/1.1\r\n"
+        "X-Bad%0D%0AInjected%3A%201: v%0D%0AX-Evil: 1%00end\r\n"
+        "Colon%3AName: ok\tstill ok\r\n"
+        "\r\n");
+  // uri: SP CR LF NUL = 4; name: CR LF ':' SP = 4; value: CR LF NUL = 3; name ':' = 1
+  CHECK(s.out.escaped == 12);
+  CHECK(has(outer_of(s.out), "X-Wallarm-Escaped: 12"));
+}
+
+TEST_CASE("message: outer header values cannot inject headers or forge fields") {
+  Serializer s;
+  Msg r = typical_request();
+  r.m.request_id = r.keep("id\r\nX-Wallarm-Request-Id: forged");
+  r.m.host = r.keep("h\xff%");
+  r.m.client_ip = r.keep(" 1.2.3.4");
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  auto outer = outer_of(s.out);
+  CHECK(has(outer, "X-Wallarm-Request-Id: id%0D%0AX-Wallarm-Request-Id:%20forged"));
+  CHECK(has(outer, "X-Wallarm-Forwarded-Host: h%FF%25"));
+  CHECK(has(outer, "X-Wallarm-Forwarded-For: %201.2.3.4"));
+  for (auto& line : outer) CHECK(line.find_first_of("\r\n") == std::string::npos);
+}
+
+TEST_CASE("message: bodies over the limit are cut and marked with the original length") {
+  Serializer s;
+  Msg r = typical_request();
+  std::string big(10000, 'x');
+  r.m.body = r.keep(big);
+  REQUIRE(s.run(r.m, 0, 4096) == WALLARM_OK);
+  std::string b = body_of(s.out);
+  CHECK(b.size() - b.find("\r\n\r\n") - 4 == 4096);
+  CHECK(s.out.truncated);
+  CHECK(has(outer_of(s.out), "X-Wallarm-Body-Truncated: 10000"));
+
+  SUBCASE("a caller that already cut the body tells the original length") {
+    r.m.body = r.keep("abc");
+    r.m.body_total = 123456;
+    REQUIRE(s.run(r.m) == WALLARM_OK);
+    CHECK(has(outer_of(s.out), "X-Wallarm-Body-Truncated: 123456"));
+  }
+  SUBCASE("a body exactly at the limit is not truncated") {
+    r.m.body = r.keep(std::string(4096, 'y'));
+    REQUIRE(s.run(r.m, 0, 4096) == WALLARM_OK);
+    CHECK_FALSE(s.out.truncated);
+  }
+  SUBCASE("a zero limit sends headers only, marked") {
+    REQUIRE(s.run(r.m, 0, 0) == WALLARM_OK);
+    CHECK(body_of(s.out).size() == body_of(s.out).find("\r\n\r\n") + 4);
+    CHECK(s.out.truncated);
+  }
+}
+
+TEST_CASE("message: empty and binary bodies are carried byte for byte") {
+  Serializer s;
+  Msg r = typical_request();
+  r.m.body = {nullptr, 0};
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  CHECK(body_of(s.out).size() >= 4);
+  CHECK(body_of(s.out).substr(body_of(s.out).size() - 4) == "\r\n\r\n");
+
+  std::string bin;
+  for (int i = 0; i < 256; ++i) bin.push_back(static_cast<char>(i));
+  bin += "\r\n\r\n";
+  r.m.body = r.keep(bin);
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  std::string b = body_of(s.out);
+  CHECK(b.substr(b.find("\r\n\r\n") + 4) == bin);
+  CHECK(s.out.escaped == 0);
+}
+
+TEST_CASE("message: the out-of-band flag marks the copy") {
+  Serializer s;
+  Msg r = typical_request();
+  REQUIRE(s.run(r.m, WALLARM_SUBMIT_OUT_OF_BAND) == WALLARM_OK);
+  CHECK(has(outer_of(s.out), "X-Wallarm-Out-Of-Band: 1"));
+}
+
+TEST_CASE("message: a body file is reserved at submit and read by the engine side") {
+  char path[] = "/tmp/wallarm-body-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  std::string content(5000, 'f');
+  REQUIRE(write(fd, content.data(), content.size()) == 5000);
+  close(fd);
+
+  Serializer s;
+  Msg r = typical_request();
+  r.m.body = r.keep("MEM");
+  r.m.body_file = path;
+  REQUIRE(s.run(r.m, 0, 1000) == WALLARM_OK);
+  unlink(path);  // the open descriptor keeps it readable, as nginx may do the same
+  CHECK(s.out.truncated);
+  CHECK(has(outer_of(s.out), "X-Wallarm-Body-Truncated: 5003"));
+  REQUIRE(wallarm::read_body_file(s.out) == WALLARM_OK);
+  std::string b = body_of(s.out);
+  CHECK(b.substr(b.find("\r\n\r\n") + 4) == "MEM" + std::string(997, 'f'));
+  CHECK(s.out.file_fd == -1);
+
+  r.m.body_file = "/nonexistent/file";
+  CHECK(s.run(r.m) == WALLARM_EIO);
+}
+
+TEST_CASE("message: invalid messages are refused with the field named") {
+  Serializer s;
+  Msg r = typical_request();
+  r.m.request_id = {nullptr, 0};
+  CHECK(s.run(r.m) == WALLARM_EINVAL);
+  CHECK(s.last_err.find("request_id") != std::string::npos);
+
+  r = typical_request();
+  r.m.method = {nullptr, 0};
+  CHECK(s.run(r.m) == WALLARM_EINVAL);
+  CHECK(s.last_err.find("method") != std::string::npos);
+
+  r = typical_request();
+  r.m.uri = {nullptr, 5};
+  CHECK(s.run(r.m) == WALLARM_EINVAL);
+
+  r = typical_request();
+  r.m.type = 7;
+  CHECK(s.run(r.m) == WALLARM_EINVAL);
+  CHECK(s.last_err.find("type") != std::string::npos);
+
+  Msg resp(WALLARM_MSG_RESPONSE);
+  resp.m.request_id = resp.keep("x");
+  resp.m.status = 42;
+  CHECK(s.run(resp.m) == WALLARM_EINVAL);
+  CHECK(s.last_err.find("status") != std::string::npos);
+}
+
+TEST_CASE("message: a reused buffer holds no bytes of the previous message") {
+  Serializer s;
+  Msg big = typical_request();
+  big.m.body = big.keep(std::string(3000, 'z'));
+  REQUIRE(s.run(big.m) == WALLARM_OK);
+  Msg small = typical_request();
+  REQUIRE(s.run(small.m) == WALLARM_OK);
+  CHECK(body_of(s.out).find('z') == std::string::npos);
+  CHECK(body_of(s.out).substr(body_of(s.out).size() - 7) == "{\"k\":1}");
+}

@@ -1,0 +1,607 @@
+// The engine against a real loopback HTTP server, through the public C API:
+// pooling, deadlines, every failure kind, the breaker, notifications, tickets.
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_server.h"
+#include "wallarm.h"
+
+using testsrv::Fault;
+using testsrv::Reply;
+using testsrv::Request;
+using testsrv::Server;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+long ms_since(Clock::time_point t) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+
+// A request message whose strings live as long as it does.
+struct Message {
+  std::string method = "GET", uri = "/etc/passwd", id = "req-1", ip = "10.0.0.1", host = "shop";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> hdrs{{"Host", "shop"}, {"Accept", "*/*"}};
+  std::vector<wallarm_header_t> views;
+  wallarm_message_t m{};
+
+  const wallarm_message_t* get() {
+    views.clear();
+    for (auto& [n, v] : hdrs) views.push_back({{n.data(), n.size()}, {v.data(), v.size()}});
+    m = wallarm_message_t{};
+    m.type = WALLARM_MSG_REQUEST;
+    m.method = {method.data(), method.size()};
+    m.uri = {uri.data(), uri.size()};
+    m.headers = views.data();
+    m.header_count = static_cast<uint32_t>(views.size());
+    m.body = {body.data(), body.size()};
+    m.body_total = -1;
+    m.request_id = {id.data(), id.size()};
+    m.client_ip = {ip.data(), ip.size()};
+    m.host = {host.data(), host.size()};
+    return &m;
+  }
+};
+
+struct Engine {
+  wallarm_engine_t* e = nullptr;
+  explicit Engine(const char* socket_dir = nullptr, uint32_t max_pending = 4096) {
+    wallarm_engine_config_t cfg;
+    wallarm_engine_config_init(&cfg);
+    cfg.socket_dir = socket_dir;
+    cfg.max_pending = max_pending;
+    char err[256];
+    REQUIRE_MESSAGE(wallarm_engine_new(&cfg, &e, err, sizeof err) == WALLARM_OK, err);
+  }
+  ~Engine() { wallarm_engine_free(e); }
+
+  wallarm_target_t* target(const std::string& url, void (*tune)(wallarm_target_config_t&) = nullptr) {
+    wallarm_target_config_t cfg;
+    wallarm_target_config_init(&cfg);
+    cfg.url = url.c_str();
+    if (tune) tune(cfg);
+    wallarm_target_t* t = nullptr;
+    char err[256];
+    REQUIRE_MESSAGE(wallarm_target_new(e, &cfg, &t, err, sizeof err) == WALLARM_OK, err);
+    return t;
+  }
+  wallarm_stats_t stats(wallarm_target_t* t) {
+    wallarm_stats_t s{};
+    REQUIRE(wallarm_target_stats(t, &s) == WALLARM_OK);
+    return s;
+  }
+  // Test-only: polls for the verdict of a ticket.
+  wallarm_verdict_t wait(uint64_t ticket, int timeout_ms = 5000) {
+    wallarm_verdict_t v{};
+    auto start = Clock::now();
+    for (;;) {
+      int32_t rc = wallarm_result(e, ticket, &v);
+      if (rc != WALLARM_EAGAIN) {
+        REQUIRE(rc == WALLARM_OK);
+        return v;
+      }
+      REQUIRE(ms_since(start) < timeout_ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+};
+
+wallarm_verdict_t inspect(wallarm_target_t* t, Message& msg, uint32_t timeout_ms = 2000) {
+  wallarm_verdict_t v{};
+  int32_t rc = wallarm_inspect(t, msg.get(), timeout_ms, &v);
+  REQUIRE_MESSAGE(rc == WALLARM_OK, wallarm_last_error());
+  return v;
+}
+
+Reply ok(const Request&) { return Reply{}; }
+
+}  // namespace
+
+TEST_CASE("transport: the node receives the protocol message as documented") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url("/wallarm/inspect"));
+  Message msg;
+  msg.method = "POST";
+  msg.body = std::string(2 << 20, 'b');  // large enough for curl to want 100-continue
+  auto v = inspect(t, msg);
+  CHECK(v.code == WALLARM_OK);
+  CHECK(v.action == WALLARM_PASS);
+  REQUIRE(node.request_count() == 1);
+  Request r = node.requests()[0];
+  CHECK(r.method == "POST");
+  CHECK(r.target == "/wallarm/inspect");
+  CHECK(r.version == "HTTP/1.1");
+  CHECK(r.header("Content-Type") == "message/http");
+  CHECK(r.header("Expect") == "");
+  CHECK(r.header("X-Wallarm-Connector-Type") == "kong");
+  CHECK(r.header("X-Wallarm-Connector-Version") == wallarm_version());
+  CHECK(r.header("X-Wallarm-Protocol") == "1");
+  CHECK(r.header("X-Wallarm-Message-Type") == "request");
+  CHECK(r.header("X-Wallarm-Request-Id") == "req-1");
+  CHECK(r.header("X-Wallarm-Forwarded-For") == "10.0.0.1");
+  CHECK(r.header("X-Wallarm-Forwarded-Host") == "shop");
+  CHECK(r.header("X-Wallarm-Body-Truncated") == std::to_string(2 << 20));
+  CHECK(r.body.rfind("POST /etc/passwd HTTP/1.1\r\nHost: shop\r\nAccept: */*\r\n\r\n", 0) == 0);
+  CHECK(r.body.size() == 54 + (1u << 20));  // the default request body limit
+}
+
+TEST_CASE("transport: one keep-alive connection serves many requests") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  for (int i = 0; i < 50; ++i) CHECK(inspect(t, msg).code == WALLARM_OK);
+  CHECK(node.connections_accepted() == 1);
+  auto s = eng.stats(t);
+  CHECK(s.conn_opened == 1);
+  CHECK(s.conn_reused == 49);
+  CHECK(s.passed == 50);
+  CHECK(s.sent == 50);
+  CHECK(s.latency_count == 50);
+  uint64_t in_buckets = 0;
+  for (uint64_t b : s.latency_bucket) in_buckets += b;
+  CHECK(in_buckets == 50);
+}
+
+TEST_CASE("transport: in-flight messages never exceed max_connections") {
+  Server node([](const Request&) {
+    Reply r;
+    r.delay_ms = 100;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 4; });
+  Message msg;
+  std::vector<uint64_t> tickets(20);
+  for (auto& tk : tickets) REQUIRE(wallarm_submit(t, msg.get(), 0, 5000, &tk) == WALLARM_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto mid = eng.stats(t);
+  CHECK(mid.in_flight == 4);
+  CHECK(mid.queued == 16);
+  for (auto tk : tickets) CHECK(eng.wait(tk).code == WALLARM_OK);
+  CHECK(node.connections_accepted() == 4);
+  auto s = eng.stats(t);
+  CHECK(s.in_flight == 0);
+  CHECK(s.queued == 0);
+}
+
+TEST_CASE("transport: a connection older than max_conn_age_s is replaced") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_conn_age_s = 1; });
+  Message msg;
+  CHECK(inspect(t, msg).code == WALLARM_OK);
+  CHECK(inspect(t, msg).code == WALLARM_OK);
+  CHECK(node.connections_accepted() == 1);
+  // curl compares the age in whole seconds: past 2 s a 1 s limit has passed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(inspect(t, msg).code == WALLARM_OK);
+  CHECK(node.connections_accepted() == 2);
+}
+
+TEST_CASE("transport: the deadline holds for a slow node") {
+  Server node([](const Request&) {
+    Reply r;
+    r.delay_ms = 1000;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 0; });
+  Message msg;
+  auto start = Clock::now();
+  wallarm_verdict_t v{};
+  REQUIRE(wallarm_inspect(t, msg.get(), 100, &v) == WALLARM_OK);
+  long took = ms_since(start);
+  CHECK(v.code == WALLARM_ETIMEOUT);
+  CHECK(took >= 95);
+  CHECK(took < 400);
+  CHECK(eng.stats(t).err_timeout == 1);
+}
+
+TEST_CASE("transport: time queued for a connection counts against the deadline") {
+  Server node([](const Request&) {
+    Reply r;
+    r.delay_ms = 400;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) {
+    c.max_connections = 1;
+    c.breaker_failures = 0;
+  });
+  Message msg;
+  uint64_t first = 0, second = 0;
+  auto start = Clock::now();
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &first) == WALLARM_OK);
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 150, &second) == WALLARM_OK);
+  auto v = eng.wait(second);
+  long took = ms_since(start);
+  CHECK(v.code == WALLARM_ETIMEOUT);
+  CHECK(std::string(v.detail).find("queued") != std::string::npos);
+  CHECK(took >= 140);
+  CHECK(took < 350);  // did not wait for the first message's 400 ms
+  CHECK(eng.wait(first).code == WALLARM_OK);
+  CHECK(node.request_count() == 1);  // the expired one was never sent
+}
+
+namespace {
+
+int32_t code_for(Reply reply, int timeout_ms = 1000) {
+  Server node([reply](const Request&) { return reply; });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 0; });
+  Message msg;
+  wallarm_verdict_t v{};
+  REQUIRE(wallarm_inspect(t, msg.get(), static_cast<uint32_t>(timeout_ms), &v) == WALLARM_OK);
+  CHECK(std::string(v.detail) != "");
+  return v.code;
+}
+
+}  // namespace
+
+TEST_CASE("transport: each failure of the node has its own code") {
+  Reply r;
+  r.fault = Fault::never_answer;
+  CHECK(code_for(r, 200) == WALLARM_ETIMEOUT);
+  r.fault = Fault::close_now;
+  CHECK(code_for(r) == WALLARM_ECONNRESET);
+  r.fault = Fault::reset;
+  CHECK(code_for(r) == WALLARM_ECONNRESET);
+  r.fault = Fault::garbage;
+  CHECK(code_for(r) == WALLARM_EPROTO);
+  r.fault = Fault::truncated;
+  CHECK(code_for(r) == WALLARM_ECONNRESET);
+  for (int status : {500, 502, 404, 401, 301}) {
+    Reply s;
+    s.status = status;
+    CHECK(code_for(s) == WALLARM_ESTATUS);
+  }
+  Reply big;
+  big.body = std::string(20000, '{');
+  CHECK(code_for(big) == WALLARM_ETOOBIG);
+}
+
+TEST_CASE("transport: a refused connection is ECONNREFUSED, counted") {
+  Engine eng;
+  auto* t = eng.target("http://127.0.0.1:" + std::to_string(testsrv::closed_port()) + "/");
+  Message msg;
+  auto v = inspect(t, msg);
+  CHECK(v.code == WALLARM_ECONNREFUSED);
+  CHECK(eng.stats(t).err_refused == 1);
+}
+
+TEST_CASE("transport: a stalled TLS handshake times out") {
+  testsrv::SilentListener silent;
+  Engine eng;
+  auto* t = eng.target("https://127.0.0.1:" + std::to_string(silent.port()) + "/");
+  Message msg;
+  auto start = Clock::now();
+  CHECK(inspect(t, msg, 200).code == WALLARM_ETIMEOUT);
+  CHECK(ms_since(start) < 500);
+}
+
+TEST_CASE("transport: TLS is verified by default; a CA file makes it pass") {
+  char dir[] = "/tmp/wallarm-tls-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  auto files = testsrv::make_self_signed(dir);
+  Server node(ok, files);
+  Engine eng;
+  Message msg;
+  auto* untrusted = eng.target(node.url());
+  CHECK(inspect(untrusted, msg).code == WALLARM_ETLS);
+  CHECK(eng.stats(untrusted).err_tls == 1);
+
+  static std::string ca;
+  ca = files.cert_pem;
+  auto* trusted = eng.target(node.url(), [](wallarm_target_config_t& c) { c.ca_file = ca.c_str(); });
+  auto v = inspect(trusted, msg);
+  CHECK(v.code == WALLARM_OK);
+  CHECK(v.action == WALLARM_PASS);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("transport: the breaker opens, probes with health messages, and closes") {
+  std::atomic<bool> healthy{false};
+  Server node([&](const Request&) {
+    Reply r;
+    r.status = healthy ? 200 : 503;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) {
+    c.breaker_failures = 3;
+    c.breaker_backoff_ms = 100;
+    c.breaker_backoff_max_ms = 200;
+  });
+  Message msg;
+  for (int i = 0; i < 3; ++i) CHECK(inspect(t, msg).code == WALLARM_ESTATUS);
+  auto s = eng.stats(t);
+  CHECK(s.breaker_trips == 1);
+  CHECK(s.breaker_state != WALLARM_BREAKER_CLOSED);
+
+  // Open: refused at once, nothing sent.
+  uint64_t ticket = 0;
+  auto start = Clock::now();
+  CHECK(wallarm_submit(t, msg.get(), 0, 1000, &ticket) == WALLARM_EUNAVAILABLE);
+  CHECK(ms_since(start) < 5);
+  CHECK(eng.stats(t).unavailable == 1);
+
+  // Probes go out with the health type and keep it open while the node fails.
+  REQUIRE(node.wait_for_requests(5, 2000));
+  CHECK(node.requests()[3].header("X-Wallarm-Message-Type") == "health");
+  CHECK(node.requests()[3].body.empty());
+  CHECK(eng.stats(t).breaker_state != WALLARM_BREAKER_CLOSED);
+
+  healthy = true;
+  start = Clock::now();
+  while (eng.stats(t).breaker_state != WALLARM_BREAKER_CLOSED) {
+    REQUIRE(ms_since(start) < 2000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(inspect(t, msg).code == WALLARM_OK);
+  CHECK(eng.stats(t).health_probes >= 2);
+  CHECK(eng.stats(t).breaker_trips == 1);
+}
+
+TEST_CASE("transport: completions are announced on the notification socket") {
+  char dir[] = "/tmp/wallarm-sock-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  std::string sockdir = std::string(dir) + "/run";
+  Server node([](const Request& r) {
+    Reply rep;
+    rep.status = r.body.find("attack") != std::string::npos ? 403 : 200;
+    return rep;
+  });
+  Engine eng(sockdir.c_str());
+  const char* path = wallarm_engine_socket_path(eng.e);
+  REQUIRE(path != nullptr);
+  struct stat st {};
+  REQUIRE(stat(sockdir.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  REQUIRE(stat(path, &st) == 0);
+  CHECK((st.st_mode & 0077) == 0);
+
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+  auto* t = eng.target(node.url());
+  Message msg;
+  std::vector<uint64_t> tickets;
+  for (int i = 0; i < 10; ++i) {
+    msg.uri = i % 2 ? "/attack" : "/ok";
+    uint64_t tk = 0;
+    REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &tk) == WALLARM_OK);
+    tickets.push_back(tk);
+  }
+  std::vector<wallarm_notify_record_t> records;
+  while (records.size() < tickets.size()) {
+    wallarm_notify_record_t rec;
+    ssize_t got = recv(fd, &rec, sizeof rec, MSG_WAITALL);
+    REQUIRE(got == static_cast<ssize_t>(sizeof rec));
+    records.push_back(rec);
+  }
+  for (auto& rec : records) {
+    CHECK(rec.code == WALLARM_OK);
+    size_t i = 0;
+    while (i < tickets.size() && tickets[i] != rec.ticket) ++i;
+    REQUIRE(i < tickets.size());
+    wallarm_verdict_t v{};
+    REQUIRE(wallarm_result(eng.e, rec.ticket, &v) == WALLARM_OK);
+    CHECK(v.action == (i % 2 ? WALLARM_BLOCK : WALLARM_PASS));
+    CHECK(wallarm_result(eng.e, rec.ticket, &v) == WALLARM_ETICKET);  // freed by the first
+  }
+  auto s = eng.stats(t);
+  CHECK(s.blocked == 5);
+  CHECK(s.passed == 5);
+  close(fd);
+  std::string socket_file = path;
+  wallarm_engine_free(eng.e);
+  eng.e = nullptr;
+  CHECK(access(socket_file.c_str(), F_OK) != 0);  // removed on free
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
+  Server node([](const Request&) {
+    Reply r;
+    r.delay_ms = 150;
+    return r;
+  });
+  Engine eng(nullptr, 1);  // one slot: a leak would show at once
+  auto* t = eng.target(node.url());
+  Message msg;
+  uint64_t ticket = 0, other = 0;
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 1000, &ticket) == WALLARM_OK);
+  CHECK(wallarm_release(eng.e, ticket) == WALLARM_OK);
+  CHECK(wallarm_submit(t, msg.get(), 0, 1000, &other) == WALLARM_EQUEUE);
+  wallarm_verdict_t v{};
+  CHECK(wallarm_result(eng.e, ticket, &v) == WALLARM_ETICKET);
+  CHECK(wallarm_release(eng.e, ticket) == WALLARM_ETICKET);
+  auto start = Clock::now();
+  while (wallarm_submit(t, msg.get(), 0, 1000, &other) == WALLARM_EQUEUE) {
+    REQUIRE(ms_since(start) < 2000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(eng.wait(other).code == WALLARM_OK);
+  auto s = eng.stats(t);
+  CHECK(s.abandoned == 1);
+  CHECK(s.dropped >= 1);
+}
+
+TEST_CASE("transport: a released ticket still queued is never sent") {
+  Server node([](const Request&) {
+    Reply r;
+    r.delay_ms = 200;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 1; });
+  Message msg;
+  uint64_t first = 0, second = 0;
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &first) == WALLARM_OK);
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &second) == WALLARM_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(wallarm_release(eng.e, second) == WALLARM_OK);
+  CHECK(eng.wait(first).code == WALLARM_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(node.request_count() == 1);
+  // A waiter giving up is not the node's fault.
+  CHECK(eng.stats(t).breaker_trips == 0);
+}
+
+TEST_CASE("transport: fire-and-forget messages are sent and counted, no ticket") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(wallarm_submit(t, msg.get(), WALLARM_SUBMIT_OUT_OF_BAND, 1000, nullptr) == WALLARM_OK);
+  REQUIRE(node.wait_for_requests(5, 2000));
+  CHECK(node.requests()[0].header("X-Wallarm-Out-Of-Band") == "1");
+  auto start = Clock::now();
+  while (eng.stats(t).async_sent < 5) {
+    REQUIRE(ms_since(start) < 2000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(eng.stats(t).passed == 0);
+}
+
+TEST_CASE("transport: stopping the engine fails what is pending, at once") {
+  Server node([](const Request&) {
+    Reply r;
+    r.fault = Fault::never_answer;
+    return r;
+  });
+  auto eng = std::make_unique<Engine>();
+  auto* t = eng->target(node.url());
+  Message msg;
+  uint64_t ticket = 0;
+  for (int i = 0; i < 10; ++i) REQUIRE(wallarm_submit(t, msg.get(), 0, 10000, &ticket) == WALLARM_OK);
+  REQUIRE(node.wait_for_requests(10, 2000));
+  auto start = Clock::now();
+  eng.reset();
+  CHECK(ms_since(start) < 500);
+}
+
+TEST_CASE("transport: a released target still sends what was submitted") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 1000, nullptr) == WALLARM_OK);
+  wallarm_target_release(t);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  auto start = Clock::now();
+  wallarm_stats_t s{};
+  do {
+    REQUIRE(ms_since(start) < 2000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(wallarm_engine_stats(eng.e, &s) == WALLARM_OK);
+  } while (s.async_sent < 1);
+  CHECK(s.submitted == 1);
+}
+
+TEST_CASE("transport: a forked child cannot use its parent's engine") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    uint64_t ticket = 0;
+    wallarm_stats_t s{};
+    bool refused = wallarm_submit(t, msg.get(), 0, 100, &ticket) == WALLARM_EFORKED &&
+                   wallarm_engine_stats(eng.e, &s) == WALLARM_EFORKED;
+    wallarm_engine_free(eng.e);  // only forgets it
+    _exit(refused ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(inspect(t, msg).code == WALLARM_OK);  // the parent's engine still works
+}
+
+TEST_CASE("transport: bad configuration is refused with the field named") {
+  Engine eng;
+  auto bad = [&](void (*tune)(wallarm_target_config_t&), const char* field) {
+    wallarm_target_config_t cfg;
+    wallarm_target_config_init(&cfg);
+    cfg.url = "http://127.0.0.1:1/";
+    tune(cfg);
+    wallarm_target_t* t = nullptr;
+    char err[256] = "";
+    CHECK(wallarm_target_new(eng.e, &cfg, &t, err, sizeof err) == WALLARM_EINVAL);
+    CHECK_MESSAGE(std::string(err).find(field) == 0, err);
+    CHECK(std::string(wallarm_last_error()) == err);
+  };
+  bad([](wallarm_target_config_t& c) { c.url = "ftp://x/"; }, "url");
+  bad([](wallarm_target_config_t& c) { c.url = "not a url"; }, "url");
+  bad([](wallarm_target_config_t& c) { c.url = nullptr; }, "url");
+  bad([](wallarm_target_config_t& c) { c.max_connections = 0; }, "max_connections");
+  bad([](wallarm_target_config_t& c) { c.ca_file = "/nonexistent.pem"; }, "ca_file");
+  bad([](wallarm_target_config_t& c) { c.tls_verify = 2; }, "tls_verify");
+  bad([](wallarm_target_config_t& c) { c.breaker_backoff_max_ms = 1; }, "breaker_backoff_max_ms");
+  bad([](wallarm_target_config_t& c) { c.size = 8; }, "size");
+
+  wallarm_engine_config_t ecfg;
+  wallarm_engine_config_init(&ecfg);
+  ecfg.socket_dir = "/proc/definitely/not/here";
+  wallarm_engine_t* e = nullptr;
+  char err[256] = "";
+  CHECK(wallarm_engine_new(&ecfg, &e, err, sizeof err) == WALLARM_EINVAL);
+  CHECK(std::string(err).find("socket_dir") == 0);
+}
+
+TEST_CASE("transport: submit checks its arguments") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  uint64_t ticket = 0;
+  CHECK(wallarm_submit(t, msg.get(), 0, 0, &ticket) == WALLARM_EINVAL);
+  CHECK(std::string(wallarm_last_error()).find("timeout_ms") == 0);
+  CHECK(wallarm_submit(t, msg.get(), 0x80, 100, &ticket) == WALLARM_EINVAL);
+  CHECK(wallarm_submit(t, nullptr, 0, 100, &ticket) == WALLARM_EINVAL);
+  msg.id = "";
+  CHECK(wallarm_submit(t, msg.get(), 0, 100, &ticket) == WALLARM_EINVAL);
+  CHECK(std::string(wallarm_last_error()).find("request_id") == 0);
+  wallarm_verdict_t v{};
+  CHECK(wallarm_result(eng.e, 0, &v) == WALLARM_ETICKET);
+  CHECK(wallarm_result(eng.e, 0xdeadbeef00000001ull, &v) == WALLARM_ETICKET);
+  CHECK(eng.stats(t).submitted == 0);
+}
+
+TEST_CASE("abi: version, codes and bucket bounds") {
+  CHECK(wallarm_abi_version() == WALLARM_ABI);
+  CHECK(std::string(wallarm_version()).find('.') != std::string::npos);
+  CHECK(std::string(wallarm_code_name(WALLARM_ECONNREFUSED)) == "ECONNREFUSED");
+  CHECK(std::string(wallarm_strerror(WALLARM_ETIMEOUT)).find("deadline") != std::string::npos);
+  CHECK(std::string(wallarm_code_name(-999)) == "EUNKNOWN");
+  for (int32_t c = 0; c >= WALLARM_EINTERNAL; --c) CHECK(std::string(wallarm_code_name(c)) != "EUNKNOWN");
+  CHECK(wallarm_latency_bucket_le_us(0) == 250);
+  CHECK(wallarm_latency_bucket_le_us(WALLARM_LATENCY_BUCKETS - 1) == UINT64_MAX);
+  CHECK(wallarm_latency_bucket_le_us(WALLARM_LATENCY_BUCKETS) == 0);
+}
