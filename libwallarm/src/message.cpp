@@ -44,21 +44,51 @@ std::string_view view(const wallarm_str_t& s) {
 
 bool valid(const wallarm_str_t& s) { return s.len == 0 || s.ptr != nullptr; }
 
-// Copies s to p, escaping bytes of class cls; returns the new end and adds
+// Whether an 8-byte word may hold a byte of class Cls (false positives are
+// fine: that word is then checked byte by byte). Header bytes almost never
+// need escaping, so most words are copied without a per-byte look-up.
+template <uint8_t Cls>
+bool word_may_escape(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  auto any_below = [&](uint64_t n) { return ((x - kOnes * n) & ~x & kHighs) != 0; };
+  auto any_equal = [&](uint64_t b) {
+    uint64_t y = x ^ (kOnes * b);
+    return ((y - kOnes) & ~y & kHighs) != 0;
+  };
+  if constexpr (Cls == kEscValue) return any_below(0x0e);
+  if constexpr (Cls == kEscUri) return any_below(0x21) || any_equal(0x7f);
+  if constexpr (Cls == kEscToken) return any_below(0x21) || any_equal(0x7f) || any_equal(':');
+  return any_below(0x21) || (x & kHighs) != 0 || any_equal(0x7f) || any_equal('%');  // kEscOuter
+}
+
+// Copies s to p, escaping bytes of class Cls; returns the new end and adds
 // the number of escaped bytes to *count. The caller reserved 3 * s.size().
-char* put_escaped(char* p, std::string_view s, uint8_t cls, uint32_t* count) {
+template <uint8_t Cls>
+char* put_escaped(char* p, std::string_view s, uint32_t* count) {
   const auto* in = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
-  size_t run = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if ((kEscape[in[i]] & cls) == 0) continue;
-    std::memcpy(p, in + run, i - run);
-    p += i - run;
-    *p++ = '%';
-    *p++ = kHex[in[i] >> 4];
-    *p++ = kHex[in[i] & 15];
-    ++*count;
-    run = i + 1;
+  size_t run = 0;  // start of the bytes not yet copied
+  size_t i = 0;
+  while (i < n) {
+    if (n - i >= 8) {
+      uint64_t word;
+      std::memcpy(&word, in + i, 8);
+      if (!word_may_escape<Cls>(word)) {
+        i += 8;
+        continue;
+      }
+    }
+    size_t end = n - i >= 8 ? i + 8 : n;
+    for (; i < end; ++i) {
+      if ((kEscape[in[i]] & Cls) == 0) continue;
+      std::memcpy(p, in + run, i - run);
+      p += i - run;
+      *p++ = '%';
+      *p++ = kHex[in[i] >> 4];
+      *p++ = kHex[in[i] & 15];
+      ++*count;
+      run = i + 1;
+    }
   }
   std::memcpy(p, in + run, n - run);
   return p + (n - run);
@@ -126,7 +156,7 @@ void add_outer(Outgoing& out, std::string_view name, std::string_view value) {
   *p++ = ':';
   *p++ = ' ';
   uint32_t ignored = 0;
-  p = put_escaped(p, value, kEscOuter, &ignored);
+  p = put_escaped<kEscOuter>(p, value, &ignored);
   *p++ = '\0';
   t.resize(static_cast<size_t>(p - t.data()));
 }
@@ -262,14 +292,14 @@ int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limi
   char* p = start;
   uint32_t escaped = 0;
   if (m.type == WALLARM_MSG_REQUEST) {
-    p = put_escaped(p, view(m.method), kEscToken, &escaped);
+    p = put_escaped<kEscToken>(p, view(m.method), &escaped);
     *p++ = ' ';
-    p = put_escaped(p, view(m.uri), kEscUri, &escaped);
+    p = put_escaped<kEscUri>(p, view(m.uri), &escaped);
     p = put(p, " HTTP/");
-    p = put_escaped(p, version, kEscToken, &escaped);
+    p = put_escaped<kEscToken>(p, version, &escaped);
   } else {
     p = put(p, "HTTP/");
-    p = put_escaped(p, version, kEscToken, &escaped);
+    p = put_escaped<kEscToken>(p, version, &escaped);
     char digits[8];
     auto r = std::to_chars(digits, digits + sizeof digits, m.status);
     *p++ = ' ';
@@ -279,10 +309,10 @@ int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limi
   }
   p = put_crlf(p);
   for (uint32_t i = 0; i < m.header_count; ++i) {
-    p = put_escaped(p, view(m.headers[i].name), kEscToken, &escaped);
+    p = put_escaped<kEscToken>(p, view(m.headers[i].name), &escaped);
     *p++ = ':';
     *p++ = ' ';
-    p = put_escaped(p, view(m.headers[i].value), kEscValue, &escaped);
+    p = put_escaped<kEscValue>(p, view(m.headers[i].value), &escaped);
     p = put_crlf(p);
   }
   p = put_crlf(p);

@@ -289,3 +289,60 @@ TEST_CASE("message: a reused buffer holds no bytes of the previous message") {
   CHECK(body_of(s.out).find('z') == std::string::npos);
   CHECK(body_of(s.out).substr(body_of(s.out).size() - 7) == "{\"k\":1}");
 }
+
+namespace {
+
+// The escaping rules of docs/protocol.md, written plainly.
+std::string reference_escape(const std::string& s, bool (*escaped)(unsigned char)) {
+  std::string out;
+  char hex[4];
+  for (unsigned char c : s) {
+    if (escaped(c)) {
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("message: escaping matches the documented byte classes on random input") {
+  auto token = [](unsigned char c) { return c <= 0x20 || c == 0x7f || c == ':'; };
+  auto uri = [](unsigned char c) { return c <= 0x20 || c == 0x7f; };
+  auto value = [](unsigned char c) { return c == '\r' || c == '\n' || c == 0; };
+  auto outer = [](unsigned char c) { return c < 0x21 || c > 0x7e || c == '%'; };
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  Serializer s;
+  for (int round = 0; round < 500; ++round) {
+    std::string name, val, path = "/";
+    size_t len = next() % 40;
+    // Mostly printable, sometimes any byte: exercises both the word and byte paths.
+    auto byte = [&] {
+      uint64_t r = next();
+      return static_cast<char>(r % 8 == 0 ? (r >> 8) & 0xff : 0x21 + (r >> 8) % 94);
+    };
+    for (size_t i = 0; i < len; ++i) name += byte();
+    for (size_t i = 0; i < len + 3; ++i) val += byte();
+    for (size_t i = 0; i < len; ++i) path += byte();
+    Msg r;
+    r.m.method = r.keep("GET");
+    r.m.uri = r.keep(path);
+    r.m.request_id = r.keep("id" + val);
+    r.header(name, val);
+    REQUIRE(s.run(r.m) == WALLARM_OK);
+    CHECK(outer_of(s.out)[1] == "X-Wallarm-Request-Id: " + reference_escape("id" + val, outer));
+    std::string expect = "GET " + reference_escape(path, uri) + " HTTP/1.1\r\n" +
+                         reference_escape(name, token) + ": " + reference_escape(val, value) +
+                         "\r\n\r\n";
+    CHECK(body_of(s.out) == expect);
+  }
+}
