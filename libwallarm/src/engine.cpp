@@ -246,6 +246,7 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   s->target = t;
   s->type = msg.type;
   s->has_ticket = ticket != nullptr;
+  if (ticket == nullptr) s->set_state(kSlotSending);
   s->submitted_us = now_us();
   s->deadline_us = s->submitted_us + uint64_t{timeout_ms} * 1000;
   std::memset(&s->verdict, 0, sizeof s->verdict);
@@ -268,9 +269,10 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
 int32_t Engine::result(uint64_t ticket, wallarm_verdict_t* out) noexcept {
   Slot* s = slots_.find(ticket);
   if (s == nullptr) return WALLARM_ETICKET;
-  uint32_t state = s->state.load(std::memory_order_acquire);
-  if (state == kSlotPending) return WALLARM_EAGAIN;
-  if (state != kSlotDone || !s->has_ticket) return WALLARM_ETICKET;
+  auto gen = static_cast<uint32_t>(ticket >> 32);
+  uint64_t seen = 0;
+  if (!s->move(gen, kSlotDone, kSlotClaimed, &seen))
+    return seen == slot_word(gen, kSlotPending) ? WALLARM_EAGAIN : WALLARM_ETICKET;
   std::memcpy(out, &s->verdict, sizeof *out);
   slots_.release(s);
   return WALLARM_OK;
@@ -278,13 +280,12 @@ int32_t Engine::result(uint64_t ticket, wallarm_verdict_t* out) noexcept {
 
 int32_t Engine::release(uint64_t ticket) noexcept {
   Slot* s = slots_.find(ticket);
-  if (s == nullptr || !s->has_ticket) return WALLARM_ETICKET;
-  uint32_t expected = kSlotPending;
-  if (s->state.compare_exchange_strong(expected, kSlotAbandoned, std::memory_order_acq_rel)) {
-    s->target->stats.bump(s->target->stats.abandoned);
-    return WALLARM_OK;  // the engine frees it when it completes
-  }
-  if (expected != kSlotDone) return WALLARM_ETICKET;
+  if (s == nullptr) return WALLARM_ETICKET;
+  auto gen = static_cast<uint32_t>(ticket >> 32);
+  // Claimed while pending, the slot is the engine's: touch nothing of it
+  // after this; the engine counts and frees it when the message completes.
+  if (s->move(gen, kSlotPending, kSlotClaimed)) return WALLARM_OK;
+  if (!s->move(gen, kSlotDone, kSlotClaimed)) return WALLARM_ETICKET;
   slots_.release(s);
   return WALLARM_OK;
 }
@@ -441,8 +442,10 @@ void Engine::pump(Target* t) {
     Slot* s = t->queue.front();
     t->queue.pop_front();
     t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
-    if (s->state.load(std::memory_order_acquire) == kSlotAbandoned) {
-      complete(s, WALLARM_ETIMEOUT, "released by the waiter before it was sent");
+    if (s->state() == kSlotClaimed) {
+      t->stats.bump(t->stats.abandoned);  // the waiter gave up: nothing to send
+      slots_.release(s);
+      settle(t, false);
       continue;
     }
     if (now_us() >= s->deadline_us) {
@@ -547,10 +550,9 @@ void Engine::complete(Slot* s, int32_t code, const char* detail) {
     s->verdict.latency_us = now - s->submitted_us;
     fail_verdict(code, detail != nullptr ? detail : code_message(code), s->verdict);
   }
+  // Local trouble says nothing about the node's health.
   bool node_fault = code != WALLARM_OK && code != WALLARM_EIO && code != WALLARM_ESHUTDOWN &&
-                    code != WALLARM_ENOMEM && code != WALLARM_EINTERNAL &&
-                    !(code == WALLARM_ETIMEOUT && s->verdict.http_status == 0 &&
-                      s->state.load(std::memory_order_relaxed) == kSlotAbandoned);
+                    code != WALLARM_ENOMEM && code != WALLARM_EINTERNAL;
   if (s->is_probe) {
     t->breaker.probe_done(code == WALLARM_OK, now);
   } else if (code == WALLARM_OK) {
@@ -579,17 +581,21 @@ void Engine::finish(Slot* s) {
   } else {
     uint64_t ticket = s->ticket();
     int32_t code = s->verdict.code;
-    uint32_t expected = kSlotPending;
-    if (s->state.compare_exchange_strong(expected, kSlotDone, std::memory_order_acq_rel)) {
+    if (s->move(s->generation(), kSlotPending, kSlotDone)) {
       notifier_.push(ticket, code);
       std::lock_guard<std::mutex> lock(sync_mu_);
       sync_cv_.notify_all();
     } else {
+      t->stats.bump(t->stats.abandoned);
       slots_.release(s);  // abandoned by its waiter
     }
   }
-  if (!probe && t->pending.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
-      t->released.load())
+  settle(t, probe);
+}
+
+// One message of t is over; a released target with none left can go.
+void Engine::settle(Target* t, bool probe) noexcept {
+  if (!probe && t->pending.fetch_sub(1, std::memory_order_acq_rel) == 1 && t->released.load())
     sweep_pending_.store(true);
 }
 
@@ -638,6 +644,7 @@ void Engine::send_probes(uint64_t now) {
     s->target = t;
     s->type = WALLARM_MSG_HEALTH;
     s->is_probe = true;
+    s->set_state(kSlotSending);
     s->submitted_us = now;
     s->deadline_us = now + uint64_t{kProbeTimeoutMs} * 1000;
     t->breaker.probe_sent();

@@ -59,6 +59,7 @@ class Engine {
   void on_transfer_done(CURL* easy, CURLcode rc);
   void complete(Slot* s, int32_t code, const char* detail);
   void finish(Slot* s);
+  void settle(Target* t, bool probe) noexcept;
   void expire_queued(uint64_t now);
   void send_probes(uint64_t now);
   void sweep_targets();

@@ -90,12 +90,12 @@ char* put_escaped(char* p, std::string_view s, uint32_t* count) {
       run = i + 1;
     }
   }
-  std::memcpy(p, in + run, n - run);
+  if (n > run) std::memcpy(p, in + run, n - run);  // in may be NULL when n is 0
   return p + (n - run);
 }
 
 char* put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 

@@ -26,9 +26,9 @@ Slot* SlotTable::acquire() {
   } else {
     return nullptr;
   }
-  uint32_t gen = slot->generation.load(std::memory_order_relaxed) + 1;
-  slot->generation.store(gen == 0 ? 1 : gen, std::memory_order_relaxed);  // ticket 0 never valid
-  slot->state.store(kSlotPending, std::memory_order_release);
+  uint32_t gen = slot->generation() + 1;
+  if (gen == 0) gen = 1;  // ticket 0 is never valid
+  slot->control.store(slot_word(gen, kSlotPending), std::memory_order_release);
   return slot;
 }
 
@@ -41,20 +41,14 @@ void SlotTable::release(Slot* slot) noexcept {
   slot->target = nullptr;
   slot->has_ticket = slot->is_probe = false;
   std::lock_guard<std::mutex> lock(mu_);
-  slot->state.store(kSlotFree, std::memory_order_release);
+  slot->set_state(kSlotFree);
   free_.push_back(slot->index);
 }
 
 Slot* SlotTable::find(uint64_t ticket) noexcept {
   auto index = static_cast<uint32_t>(ticket & 0xffffffffu);
-  auto gen = static_cast<uint32_t>(ticket >> 32);
   std::lock_guard<std::mutex> lock(mu_);
-  if (gen == 0 || index >= slots_.size()) return nullptr;
-  Slot* slot = slots_[index].get();
-  if (slot->generation.load(std::memory_order_relaxed) != gen ||
-      slot->state.load(std::memory_order_acquire) == kSlotFree)
-    return nullptr;
-  return slot;
+  return index < slots_.size() ? slots_[index].get() : nullptr;
 }
 
 }  // namespace wallarm
