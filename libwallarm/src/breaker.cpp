@@ -20,6 +20,7 @@ bool Breaker::on_failure(uint64_t now_us) noexcept {
 }
 
 void Breaker::probe_done(bool healthy, uint64_t now_us) noexcept {
+  if (state() == WALLARM_BREAKER_CLOSED) return;  // a late answer closed it already
   if (healthy) {
     on_success();
     return;

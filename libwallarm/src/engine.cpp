@@ -63,9 +63,16 @@ int32_t code_from_curl(CURLcode rc, long os_errno, bool too_big) {
   }
 }
 
+// Keeps the answer body only where a verdict is decoded from it: a request
+// with a waiter, answered 2xx or 403. Other answers are read and dropped, so
+// a large error page is an ESTATUS, not an oversized answer.
 size_t on_answer_bytes(char* data, size_t size, size_t nmemb, void* userp) noexcept {
   auto* s = static_cast<Slot*>(userp);
   size_t n = size * nmemb;
+  if (s->type != WALLARM_MSG_REQUEST || !s->has_ticket) return n;
+  long status = 0;
+  curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 403 && (status < 200 || status > 299)) return n;
   if (s->answer.size() + n > s->target->answer_limit) {
     s->answer_too_big = true;
     return 0;  // aborts the transfer: a node must not make us read forever
@@ -324,6 +331,22 @@ void Engine::watch(int fd, uint32_t events, bool add) noexcept {
   epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
+void Engine::watch_reader(int fd, bool want_out, bool add) noexcept {
+  epoll_event ev{};
+  ev.events = EPOLLIN | (want_out ? EPOLLOUT : 0u);
+  ev.data.u64 = kTagReader;
+  epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
+  reader_wants_out_ = want_out;
+}
+
+// Writes pending records; a reader that cannot take them all now is watched
+// for writability instead of being retried on the next turn of the loop.
+void Engine::flush_notifications() noexcept {
+  bool more = notifier_.flush();
+  int fd = notifier_.reader_fd();
+  if (fd >= 0 && more != reader_wants_out_) watch_reader(fd, more, false);
+}
+
 void Engine::on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept {
   if (what == CURL_POLL_REMOVE) {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
@@ -369,32 +392,13 @@ void Engine::run() noexcept {
         wake_pending_.store(false);
         take_inbox();
       } else if (tag == kTagListen) {
-        int old_reader = notifier_.reader_fd();
-        if (old_reader >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, old_reader, nullptr);
+        // A new reader replaces the old one; closing the old fd also takes
+        // it out of the epoll set.
         int fd = notifier_.accept_reader();
-        if (fd < 0 && old_reader >= 0 && notifier_.reader_fd() == old_reader) {
-          epoll_event ev{};  // accept failed: keep watching the old reader
-          ev.events = EPOLLIN;
-          ev.data.u64 = kTagReader;
-          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, old_reader, &ev);
-        } else if (fd >= 0) {
-          epoll_event ev{};
-          ev.events = EPOLLIN;
-          ev.data.u64 = kTagReader;
-          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-        }
+        if (fd >= 0) watch_reader(fd, false, true);
       } else if (tag == kTagReader) {
-        int fd = notifier_.reader_fd();
-        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-          if (fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-          notifier_.on_reader_readable();
-          if (notifier_.reader_fd() >= 0) {
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.u64 = kTagReader;
-            epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-          }
-        }
+        if (events[i].events & EPOLLOUT) flush_notifications();
+        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) notifier_.on_reader_readable();
       } else {
         int mask = 0;
         if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
@@ -415,7 +419,7 @@ void Engine::run() noexcept {
     if (queue_check_us_ != 0 && queue_check_us_ <= now) expire_queued(now);
     send_probes(now);
     if (sweep_pending_.exchange(false)) sweep_targets();
-    notifier_.flush();
+    flush_notifications();
   }
   shutdown_all();
 }
@@ -443,9 +447,7 @@ void Engine::pump(Target* t) {
     t->queue.pop_front();
     t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
     if (s->state() == kSlotClaimed) {
-      t->stats.bump(t->stats.abandoned);  // the waiter gave up: nothing to send
-      slots_.release(s);
-      settle(t, false);
+      drop_claimed(s);
       continue;
     }
     if (now_us() >= s->deadline_us) {
@@ -469,6 +471,11 @@ void Engine::start_transfer(Target* t, Slot* s) {
     return;
   }
   uint64_t now = now_us();
+  if (now >= s->deadline_us) {  // reading a body file may have taken the rest
+    t->return_handle(easy);
+    complete(s, WALLARM_ETIMEOUT, "deadline passed before the message was sent");
+    return;
+  }
   long remaining_ms = static_cast<long>((s->deadline_us - now + 999) / 1000);
   s->answer.clear();
   s->answer_too_big = false;
@@ -520,7 +527,7 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
     char detail[128];
     std::snprintf(detail, sizeof detail, "%s (curl: %s)", code_message(code),
                   curl_easy_strerror(rc));
-    complete(s, code, detail);
+    complete(s, code, detail, /*from_node=*/true);
   } else {
     t->stats.record_latency(round_trip);
     s->verdict.http_status = static_cast<int32_t>(status);
@@ -528,13 +535,13 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
       decode_verdict(static_cast<int>(status), s->answer.data(), s->answer.size(),
                      s->answer.capacity(), parser_, s->verdict);
       if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
-      complete(s, s->verdict.code, nullptr);
+      complete(s, s->verdict.code, nullptr, true);
     } else if (status == 403 || (status >= 200 && status <= 299)) {
-      complete(s, WALLARM_OK, nullptr);
+      complete(s, WALLARM_OK, nullptr, true);
     } else {
       char detail[64];
       std::snprintf(detail, sizeof detail, "node answered HTTP %ld", status);
-      complete(s, WALLARM_ESTATUS, detail);
+      complete(s, WALLARM_ESTATUS, detail, true);
     }
   }
   pump(t);
@@ -542,22 +549,21 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
 
 // Records the outcome of s (the verdict is already decoded when code is OK
 // for a request with a ticket), updates counters and the breaker, and hands
-// the slot back or to its waiter.
-void Engine::complete(Slot* s, int32_t code, const char* detail) {
+// the slot back or to its waiter. Only what a transfer to the node gave
+// (from_node) moves the breaker: a deadline spent queued behind our own
+// connection limit, a local error or a shutdown says nothing of the node.
+void Engine::complete(Slot* s, int32_t code, const char* detail, bool from_node) {
   Target* t = s->target;
   uint64_t now = now_us();
   if (code != WALLARM_OK) {
     s->verdict.latency_us = now - s->submitted_us;
     fail_verdict(code, detail != nullptr ? detail : code_message(code), s->verdict);
   }
-  // Local trouble says nothing about the node's health.
-  bool node_fault = code != WALLARM_OK && code != WALLARM_EIO && code != WALLARM_ESHUTDOWN &&
-                    code != WALLARM_ENOMEM && code != WALLARM_EINTERNAL;
   if (s->is_probe) {
-    t->breaker.probe_done(code == WALLARM_OK, now);
-  } else if (code == WALLARM_OK) {
+    t->breaker.probe_done(from_node && code == WALLARM_OK, now);
+  } else if (from_node && code == WALLARM_OK) {
     t->breaker.on_success();
-  } else if (node_fault && t->breaker.on_failure(now)) {
+  } else if (from_node && t->breaker.on_failure(now)) {
     t->stats.bump(t->stats.breaker_trips);
   }
   if (code != WALLARM_OK && !s->is_probe) {
@@ -571,6 +577,14 @@ void Engine::complete(Slot* s, int32_t code, const char* detail) {
       t->stats.bump(t->stats.async_sent);
   }
   finish(s);
+}
+
+// A queued message whose waiter gave up: nothing to send, nothing to tell.
+void Engine::drop_claimed(Slot* s) {
+  Target* t = s->target;
+  t->stats.bump(t->stats.abandoned);
+  slots_.release(s);
+  settle(t, false);
 }
 
 void Engine::finish(Slot* s) {
@@ -609,10 +623,13 @@ void Engine::expire_queued(uint64_t now) {
   for (Target* t : touched) {
     for (auto it = t->queue.begin(); it != t->queue.end();) {
       Slot* s = *it;
-      if (s->deadline_us <= now) {
+      if (s->deadline_us <= now || s->state() == kSlotClaimed) {
         it = t->queue.erase(it);
         t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
-        complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
+        if (s->state() == kSlotClaimed)
+          drop_claimed(s);
+        else
+          complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
       } else {
         if (next == 0 || s->deadline_us < next) next = s->deadline_us;
         ++it;

@@ -57,7 +57,8 @@ class Engine {
   void pump(Target* t);
   void start_transfer(Target* t, Slot* s);
   void on_transfer_done(CURL* easy, CURLcode rc);
-  void complete(Slot* s, int32_t code, const char* detail);
+  void complete(Slot* s, int32_t code, const char* detail, bool from_node = false);
+  void drop_claimed(Slot* s);
   void finish(Slot* s);
   void settle(Target* t, bool probe) noexcept;
   void expire_queued(uint64_t now);
@@ -68,6 +69,8 @@ class Engine {
   void untrack(Slot* s) noexcept;
   int next_timeout_ms(uint64_t now);
   void watch(int fd, uint32_t events, bool add) noexcept;
+  void watch_reader(int fd, bool want_out, bool add) noexcept;
+  void flush_notifications() noexcept;
   void on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept;
   void on_curl_timer(long timeout_ms) noexcept;
   friend int curl_socket_cb(CURL*, curl_socket_t, int, void*, void*);
@@ -102,6 +105,7 @@ class Engine {
   CURLM* multi_ = nullptr;
   uint64_t curl_timer_us_ = 0;    // 0 = none
   uint64_t queue_check_us_ = 0;   // earliest queued deadline; 0 = none
+  bool reader_wants_out_ = false; // reader watched for writability
   std::vector<Slot*> taken_;      // inbox swapped out, reused
   std::vector<Slot*> flying_;     // on a connection now
   simdjson::ondemand::parser parser_;

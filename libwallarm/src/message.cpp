@@ -105,11 +105,13 @@ char* put_crlf(char* p) {
   return p;
 }
 
+// "1.1", "HTTP/1.1" and "http/1.1" all name HTTP/1.1; empty means 1.1.
 std::string_view http_version(const wallarm_str_t& v) {
   std::string_view s = view(v);
-  if (s.empty()) return "1.1";
-  if (s.size() > 5 && s.substr(0, 5) == "HTTP/") return s.substr(5);
-  return s;
+  if (s.size() >= 5 && (s[0] | 0x20) == 'h' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 't' &&
+      (s[3] | 0x20) == 'p' && s[4] == '/')
+    s.remove_prefix(5);
+  return s.empty() ? "1.1" : s;
 }
 
 // RFC 9110 reason phrases; others get an empty reason, which HTTP allows.
@@ -145,6 +147,15 @@ std::string_view reason_phrase(int status) {
     case 504: return "Gateway Timeout";
     default: return "";
   }
+}
+
+// Bytes of each outer header value kept (before escaping).
+constexpr size_t kMaxRequestId = 128;
+constexpr size_t kMaxClientIp = 64;
+constexpr size_t kMaxHost = 256;
+
+std::string_view bounded(std::string_view s, size_t max) {
+  return s.size() <= max ? s : s.substr(0, max);
 }
 
 // Appends "Name: value\0" to out.outer_text (value escaped for outer headers).
@@ -325,11 +336,15 @@ int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limi
     out.file_fd = -1;
   }
 
-  // Outer headers: what varies per message.
+  // Outer headers: what varies per message. Their values are cut to a bound
+  // so that a client's huge Host header cannot push the outer header block
+  // past what a node accepts; the embedded header block keeps them whole.
   add_outer(out, protocol::kHeaderMessageType, type_name(m.type));
-  add_outer(out, protocol::kHeaderRequestId, view(m.request_id));
-  if (m.client_ip.len != 0) add_outer(out, protocol::kHeaderForwardedFor, view(m.client_ip));
-  if (m.host.len != 0) add_outer(out, protocol::kHeaderForwardedHost, view(m.host));
+  add_outer(out, protocol::kHeaderRequestId, bounded(view(m.request_id), kMaxRequestId));
+  if (m.client_ip.len != 0)
+    add_outer(out, protocol::kHeaderForwardedFor, bounded(view(m.client_ip), kMaxClientIp));
+  if (m.host.len != 0)
+    add_outer(out, protocol::kHeaderForwardedHost, bounded(view(m.host), kMaxHost));
   if (flags & WALLARM_SUBMIT_OUT_OF_BAND) add_outer(out, protocol::kHeaderOutOfBand, "1");
   if (out.truncated) add_outer_number(out, protocol::kHeaderBodyTruncated, total);
   if (escaped != 0) add_outer_number(out, protocol::kHeaderEscaped, escaped);

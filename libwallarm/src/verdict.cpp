@@ -12,9 +12,12 @@ namespace {
 using simdjson::ondemand::array;
 using simdjson::ondemand::object;
 
+// Copies src, cut to fit (never inside a UTF-8 sequence), NUL-terminated.
 template <size_t N>
 void copy_field(char (&dst)[N], std::string_view src) {
   size_t n = src.size() < N - 1 ? src.size() : N - 1;
+  if (n < src.size())
+    while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xc0) == 0x80) --n;
   std::memcpy(dst, src.data(), n);
   dst[n] = '\0';
 }

@@ -53,3 +53,12 @@ TEST_CASE("breaker: a late success while open closes it") {
   b.on_success();
   CHECK(b.closed());
 }
+
+TEST_CASE("breaker: a probe failing after a late success closed it changes nothing") {
+  Breaker b(1, 100, 300);
+  CHECK(b.on_failure(0));
+  b.probe_sent();
+  b.on_success();  // a message sent before the trip answered
+  b.probe_done(false, 1000);
+  CHECK(b.closed());
+}

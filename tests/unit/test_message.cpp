@@ -346,3 +346,32 @@ TEST_CASE("message: escaping matches the documented byte classes on random input
     CHECK(body_of(s.out) == expect);
   }
 }
+
+TEST_CASE("message: the version token accepts 1.1, HTTP/1.1 and http/1.1") {
+  Serializer s;
+  Msg r = typical_request();
+  for (const char* v : {"http/1.0", "HTTP/1.0", "1.0"}) {
+    r.m.version = r.keep(v);
+    REQUIRE(s.run(r.m) == WALLARM_OK);
+    CHECK(body_of(s.out).rfind("POST /api/v1/items?x=1&y=%2e%2e HTTP/1.0\r\n", 0) == 0);
+  }
+  for (const char* v : {"", "HTTP/"}) {
+    r.m.version = r.keep(v);
+    REQUIRE(s.run(r.m) == WALLARM_OK);
+    CHECK(body_of(s.out).find(" HTTP/1.1\r\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("message: outer header values are bounded; the embedded headers stay whole") {
+  Serializer s;
+  Msg r = typical_request();
+  std::string host(5000, 'h');
+  r.m.host = r.keep(host);
+  r.header("Host", host);
+  r.m.request_id = r.keep(std::string(1000, 'i'));
+  REQUIRE(s.run(r.m) == WALLARM_OK);
+  auto outer = outer_of(s.out);
+  CHECK(has(outer, "X-Wallarm-Forwarded-Host: " + std::string(256, 'h')));
+  CHECK(has(outer, "X-Wallarm-Request-Id: " + std::string(128, 'i')));
+  CHECK(body_of(s.out).find("Host: " + host + "\r\n") != std::string::npos);
+}

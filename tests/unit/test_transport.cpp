@@ -128,7 +128,7 @@ TEST_CASE("transport: the node receives the protocol message as documented") {
   CHECK(r.target == "/wallarm/inspect");
   CHECK(r.version == "HTTP/1.1");
   CHECK(r.header("Content-Type") == "message/http");
-  CHECK(r.header("Expect") == "");
+  for (auto& [name, value] : r.headers) CHECK(name != "Expect");  // never 100-continue
   CHECK(r.header("X-Wallarm-Connector-Type") == "kong");
   CHECK(r.header("X-Wallarm-Connector-Version") == wallarm_version());
   CHECK(r.header("X-Wallarm-Protocol") == "1");
@@ -240,6 +240,30 @@ TEST_CASE("transport: time queued for a connection counts against the deadline")
   CHECK(node.request_count() == 1);  // the expired one was never sent
 }
 
+TEST_CASE("transport: deadlines spent queued behind our own limit do not trip the breaker") {
+  Server node([](const Request&) {
+    Reply r;
+    r.delay_ms = 300;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) {
+    c.max_connections = 1;
+    c.breaker_failures = 1;
+  });
+  Message msg;
+  uint64_t slow = 0;
+  std::vector<uint64_t> queued(3);
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &slow) == WALLARM_OK);
+  for (auto& tk : queued) REQUIRE(wallarm_submit(t, msg.get(), 0, 50, &tk) == WALLARM_OK);
+  for (auto tk : queued) CHECK(eng.wait(tk).code == WALLARM_ETIMEOUT);
+  CHECK(eng.wait(slow).code == WALLARM_OK);
+  auto s = eng.stats(t);
+  CHECK(s.err_timeout == 3);
+  CHECK(s.breaker_trips == 0);
+  CHECK(s.breaker_state == WALLARM_BREAKER_CLOSED);
+}
+
 namespace {
 
 int32_t code_for(Reply reply, int timeout_ms = 1000) {
@@ -275,6 +299,8 @@ TEST_CASE("transport: each failure of the node has its own code") {
   Reply big;
   big.body = std::string(20000, '{');
   CHECK(code_for(big) == WALLARM_ETOOBIG);
+  big.status = 500;  // an error page of any size is just an unexpected status
+  CHECK(code_for(big) == WALLARM_ESTATUS);
 }
 
 TEST_CASE("transport: a refused connection is ECONNREFUSED, counted") {

@@ -121,3 +121,10 @@ TEST_CASE("verdict: fail_verdict keeps latency and status, sets code and detail"
   CHECK(v.attack_count == 0);
   CHECK(std::string(v.detail) == "node answered HTTP 502");
 }
+
+TEST_CASE("verdict: a string cut to fit never ends inside a UTF-8 sequence") {
+  std::string id(62, 'a');
+  id += "\xc3\xa9tail";  // 'é' straddles the 63-byte limit
+  auto v = decode(200, R"({"request_id":")" + id + R"("})");
+  CHECK(std::string(v.node_request_id) == std::string(62, 'a'));
+}
