@@ -109,7 +109,12 @@ int curl_timer_cb(CURLM*, long timeout_ms, void* userp) {
 Engine::Engine(const wallarm_engine_config_t& cfg)
     : fork_generation_(fork_generation()), answer_limit_(cfg.answer_limit),
       connector_(cfg.connector != nullptr && cfg.connector[0] != '\0' ? cfg.connector : "kong"),
-      slots_(cfg.max_pending) {}
+      slots_(cfg.max_pending) {
+  // Submissions are bounded by the slots, so these never grow after this:
+  // a submit cannot fail on allocation once it holds a slot.
+  inbox_.reserve(cfg.max_pending);
+  taken_.reserve(cfg.max_pending);
+}
 
 int32_t Engine::create(const wallarm_engine_config_t& cfg, std::unique_ptr<Engine>* out,
                        std::string* err) {
@@ -430,7 +435,6 @@ void Engine::take_inbox() {
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     taken_.swap(inbox_);
-    inbox_.reserve(slots_.capacity());
   }
   for (Slot* s : taken_) {
     Target* t = s->target;

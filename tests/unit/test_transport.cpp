@@ -1,6 +1,7 @@
 // The engine against a real loopback HTTP server, through the public C API:
 // pooling, deadlines, every failure kind, the breaker, notifications, tickets.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -630,4 +631,123 @@ TEST_CASE("abi: version, codes and bucket bounds") {
   CHECK(wallarm_latency_bucket_le_us(0) == 250);
   CHECK(wallarm_latency_bucket_le_us(WALLARM_LATENCY_BUCKETS - 1) == UINT64_MAX);
   CHECK(wallarm_latency_bucket_le_us(WALLARM_LATENCY_BUCKETS) == 0);
+}
+
+namespace {
+
+int connect_unix(const char* path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("transport: records wait for a reader, and a new reader replaces the old one") {
+  char dir[] = "/tmp/wallarm-sock-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  Server node(ok);
+  Engine eng(dir);
+  auto* t = eng.target(node.url());
+  Message msg;
+  uint64_t first = 0;
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &first) == WALLARM_OK);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // completed, no reader yet
+
+  int old_reader = connect_unix(wallarm_engine_socket_path(eng.e));
+  wallarm_notify_record_t rec{};
+  REQUIRE(recv(old_reader, &rec, sizeof rec, MSG_WAITALL) == static_cast<ssize_t>(sizeof rec));
+  CHECK(rec.ticket == first);
+
+  int new_reader = connect_unix(wallarm_engine_socket_path(eng.e));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the engine accepts it
+  uint64_t second = 0;
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &second) == WALLARM_OK);
+  REQUIRE(recv(new_reader, &rec, sizeof rec, MSG_WAITALL) == static_cast<ssize_t>(sizeof rec));
+  CHECK(rec.ticket == second);
+  char byte;
+  CHECK(recv(old_reader, &byte, 1, 0) == 0);  // the old reader was closed
+  close(old_reader);
+  close(new_reader);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("transport: socket files left by dead processes are removed") {
+  char dir[] = "/tmp/wallarm-sock-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  REQUIRE(waitpid(dead, nullptr, 0) == dead);
+  std::string stale = std::string(dir) + "/wallarm-" + std::to_string(dead) + ".sock";
+  std::string alive = std::string(dir) + "/wallarm-1.sock";  // init is always alive
+  std::string other = std::string(dir) + "/unrelated.sock";
+  for (auto& p : {stale, alive, other}) close(open(p.c_str(), O_CREAT | O_WRONLY, 0600));
+  {
+    Engine eng(dir);
+    CHECK(access(stale.c_str(), F_OK) != 0);
+    CHECK(access(alive.c_str(), F_OK) == 0);
+    CHECK(access(other.c_str(), F_OK) == 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("transport: a body file is read by the engine and sent up to the limit") {
+  char path[] = "/tmp/wallarm-body-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  std::string content(300000, 'F');
+  REQUIRE(write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  close(fd);
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.request_body_limit = 100000; });
+  Message msg;
+  msg.method = "POST";
+  const wallarm_message_t* m = msg.get();
+  msg.m.body_file = path;
+  wallarm_verdict_t v{};
+  REQUIRE(wallarm_inspect(t, m, 2000, &v) == WALLARM_OK);
+  unlink(path);
+  CHECK(v.code == WALLARM_OK);
+  Request r = node.requests().at(0);
+  CHECK(r.header("X-Wallarm-Body-Truncated") == "300000");
+  CHECK(r.body.substr(r.body.find("\r\n\r\n") + 4) == std::string(100000, 'F'));
+  CHECK(eng.stats(t).truncated == 1);
+}
+
+TEST_CASE("transport: threads submitting at once each get their own verdicts") {
+  Server node([](const Request& r) {
+    Reply rep;
+    rep.status = r.body.find("/block") != std::string::npos ? 403 : 200;
+    return rep;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 8; });
+  constexpr int kThreads = 4, kEach = 300;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Message msg;
+      msg.uri = i % 2 ? "/block" : "/pass";
+      for (int n = 0; n < kEach; ++n) {
+        wallarm_verdict_t v{};
+        if (wallarm_inspect(t, msg.get(), 5000, &v) != WALLARM_OK || v.code != WALLARM_OK ||
+            v.action != (i % 2 ? WALLARM_BLOCK : WALLARM_PASS))
+          ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
+  auto s = eng.stats(t);
+  CHECK(s.passed == kThreads / 2 * kEach);
+  CHECK(s.blocked == kThreads / 2 * kEach);
+  CHECK(node.connections_accepted() <= 8);
 }
