@@ -97,9 +97,10 @@ typedef struct wallarm_message {
                                    engine thread up to the body limit */
     int64_t body_total;         /* original body length; -1 = not known
                                    beyond what is given here */
-    wallarm_str_t request_id;   /* required for requests and responses */
-    wallarm_str_t client_ip;
-    wallarm_str_t host;
+    wallarm_str_t request_id;   /* required for requests and responses;
+                                   a response carries its request's id */
+    wallarm_str_t client_ip;    /* the client address as the gateway sees it */
+    wallarm_str_t host;         /* the requested host */
 } wallarm_message_t;
 
 typedef struct wallarm_attack {
@@ -122,8 +123,8 @@ typedef struct wallarm_verdict {
 } wallarm_verdict_t;
 
 /* The record the engine writes to the notification socket when a ticket
- * completes (native byte order, 16 bytes, never split by the writer but
- * possibly by the reader's buffer). */
+ * completes: native byte order, 16 bytes. A reader must be ready to receive
+ * a record in more than one piece. */
 typedef struct wallarm_notify_record {
     uint64_t ticket;
     int32_t code;         /* same as the verdict's code */
@@ -193,78 +194,79 @@ typedef struct wallarm_stats {
     uint64_t latency_bucket[14];
 } wallarm_stats_t;
 
-/* Version ---------------------------------------------------------------- */
+/* Version and errors ---------------------------------------------------- */
 
-/* WALLARM_ABI of the loaded library: refuse it if it differs. */
+/* WALLARM_ABI of the loaded library: a binding refuses it if it differs. */
 uint32_t wallarm_abi_version(void);
-/* "MAJOR.MINOR.PATCH"; static. */
+/* "MAJOR.MINOR.PATCH" of the connector; static. */
 const char *wallarm_version(void);
-/* A static description of a code ("connection refused"). */
+/* A static description of a code ("node refused the connection"). */
 const char *wallarm_strerror(int32_t code);
 /* A static name of a code ("ECONNREFUSED"), for counters and logs. */
 const char *wallarm_code_name(int32_t code);
 /* What the last failed call in this thread was about, naming the argument
- * or field at fault ("" if none); valid until the next call in this thread. */
+ * or field at fault; "" if none. Owned by the library, valid until the next
+ * call in this thread. */
 const char *wallarm_last_error(void);
 
 /* Engine: the thread, the notification socket, the pending slots -------- */
 
 void wallarm_engine_config_init(wallarm_engine_config_t *cfg);
-/* Starts the engine thread. On failure writes a NUL-terminated message
- * into errbuf (if errbuf_len > 0). */
+/* Starts the engine thread. *out is owned by the caller until
+ * wallarm_engine_free(). On failure writes a NUL-terminated message naming
+ * the field at fault into errbuf (if errbuf_len > 0). */
 int32_t wallarm_engine_new(const wallarm_engine_config_t *cfg,
-                                          wallarm_engine_t **out,
-                                          char *errbuf, size_t errbuf_len);
+                           wallarm_engine_t **out,
+                           char *errbuf, size_t errbuf_len);
 /* Stops the thread (pending messages complete with ESHUTDOWN), closes every
  * connection and target, removes the socket file and frees the engine. In a
  * forked child it only forgets the engine. */
 void wallarm_engine_free(wallarm_engine_t *engine);
 /* Path of the notification socket (connect to it as a stream socket), or
- * NULL if none; valid until wallarm_engine_free(). */
+ * NULL if none. Owned by the engine, valid until wallarm_engine_free(). */
 const char *wallarm_engine_socket_path(wallarm_engine_t *engine);
 /* Sum over all targets, released ones included. */
-int32_t wallarm_engine_stats(wallarm_engine_t *engine,
-                                            wallarm_stats_t *out);
+int32_t wallarm_engine_stats(wallarm_engine_t *engine, wallarm_stats_t *out);
 
 /* Targets: one node address and its connection and body policy --------- */
 
 void wallarm_target_config_init(wallarm_target_config_t *cfg);
-/* On failure writes a message naming the bad field into errbuf. */
+/* *out belongs to the engine; the caller holds it until
+ * wallarm_target_release(). On failure writes a message naming the bad field
+ * into errbuf. */
 int32_t wallarm_target_new(wallarm_engine_t *engine,
-                                          const wallarm_target_config_t *cfg,
-                                          wallarm_target_t **out,
-                                          char *errbuf, size_t errbuf_len);
+                           const wallarm_target_config_t *cfg,
+                           wallarm_target_t **out,
+                           char *errbuf, size_t errbuf_len);
 /* The caller's handle is gone after this call; messages already submitted
- * are still sent. */
+ * are still sent, and the engine frees the target after the last one. */
 void wallarm_target_release(wallarm_target_t *target);
-int32_t wallarm_target_stats(wallarm_target_t *target,
-                                            wallarm_stats_t *out);
+int32_t wallarm_target_stats(wallarm_target_t *target, wallarm_stats_t *out);
 
 /* Messages ------------------------------------------------------------- */
 
 /* Serializes msg and queues it; never waits on the network. The deadline is
  * now + timeout_ms, queueing included. With ticket non-NULL the verdict is
  * kept for wallarm_result() and announced on the notification socket; with
- * ticket NULL the message is fire-and-forget. Returns EUNAVAILABLE at once
- * while the target's breaker is open, EQUEUE when max_pending is reached. */
-int32_t wallarm_submit(wallarm_target_t *target,
-                                      const wallarm_message_t *msg,
-                                      uint32_t flags, uint32_t timeout_ms,
-                                      uint64_t *ticket);
-/* Writes the verdict of a completed ticket into out and frees the ticket.
- * Returns EAGAIN (ticket kept) while it is pending, ETICKET if unknown. */
-int32_t wallarm_result(wallarm_engine_t *engine,
-                                      uint64_t ticket, wallarm_verdict_t *out);
-/* For a waiter that gave up: the verdict will be discarded. Sends nothing
- * more if the message was still queued. */
-int32_t wallarm_release(wallarm_engine_t *engine,
-                                       uint64_t ticket);
+ * ticket NULL the message is fire-and-forget. A ticket holds a slot until it
+ * is ended by wallarm_result() (OK) or wallarm_release(): end every ticket
+ * once. Returns EUNAVAILABLE at once
+ * while the target's breaker is open, EQUEUE when max_pending messages are
+ * pending, ESHUTDOWN while the engine stops. */
+int32_t wallarm_submit(wallarm_target_t *target, const wallarm_message_t *msg,
+                       uint32_t flags, uint32_t timeout_ms, uint64_t *ticket);
+/* Writes the verdict of a completed ticket into out and ends the ticket.
+ * Returns EAGAIN (ticket kept) while it is pending, ETICKET if the ticket is
+ * unknown, already ended or released. */
+int32_t wallarm_result(wallarm_engine_t *engine, uint64_t ticket,
+                       wallarm_verdict_t *out);
+/* Ends a ticket whose waiter gave up: its verdict will be discarded, and a
+ * message still queued is never sent. */
+int32_t wallarm_release(wallarm_engine_t *engine, uint64_t ticket);
 /* Submits and blocks the calling thread until the verdict: for tests and
  * tools only, never from an event loop. */
-int32_t wallarm_inspect(wallarm_target_t *target,
-                                       const wallarm_message_t *msg,
-                                       uint32_t timeout_ms,
-                                       wallarm_verdict_t *out);
+int32_t wallarm_inspect(wallarm_target_t *target, const wallarm_message_t *msg,
+                        uint32_t timeout_ms, wallarm_verdict_t *out);
 
 /* Upper bound in microseconds of latency bucket i (UINT64_MAX for the last),
  * 0 if i is out of range. */
