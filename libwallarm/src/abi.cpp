@@ -40,8 +40,10 @@ int32_t fail(int32_t code, const char* why = nullptr) noexcept {
 
 int32_t fail(int32_t code, const std::string& why) noexcept { return fail(code, why.c_str()); }
 
-void write_err(char* errbuf, size_t len, const std::string& msg) noexcept {
-  if (errbuf != nullptr && len > 0) std::snprintf(errbuf, len, "%s", msg.c_str());
+// A failure that is also written into the caller's errbuf.
+int32_t fail_into(char* errbuf, size_t len, int32_t code, const std::string& why) noexcept {
+  if (errbuf != nullptr && len > 0) std::snprintf(errbuf, len, "%s", why.c_str());
+  return fail(code, why);
 }
 
 Engine* engine_of(wallarm_engine_t* e) { return reinterpret_cast<Engine*>(e); }
@@ -86,23 +88,17 @@ void wallarm_engine_config_init(wallarm_engine_config_t* cfg) {
 
 int32_t wallarm_engine_new(const wallarm_engine_config_t* cfg, wallarm_engine_t** out,
                            char* errbuf, size_t errbuf_len) try {
-  if (cfg == nullptr || out == nullptr) {
-    write_err(errbuf, errbuf_len, "cfg and out are required");
-    return fail(WALLARM_EINVAL, "cfg and out are required");
-  }
+  if (cfg == nullptr || out == nullptr)
+    return fail_into(errbuf, errbuf_len, WALLARM_EINVAL, "cfg and out are required");
   std::unique_ptr<Engine> engine;
   std::string err;
   int32_t rc = Engine::create(*cfg, &engine, &err);
-  if (rc != WALLARM_OK) {
-    write_err(errbuf, errbuf_len, err);
-    return fail(rc, err);
-  }
+  if (rc != WALLARM_OK) return fail_into(errbuf, errbuf_len, rc, err);
   *out = reinterpret_cast<wallarm_engine_t*>(engine.release());
   return WALLARM_OK;
 } catch (...) {
   int32_t rc = from_exception();
-  write_err(errbuf, errbuf_len, t_last_error);
-  return rc;
+  return fail_into(errbuf, errbuf_len, rc, t_last_error);
 }
 
 void wallarm_engine_free(wallarm_engine_t* e) {
@@ -132,27 +128,19 @@ void wallarm_target_config_init(wallarm_target_config_t* cfg) {
 
 int32_t wallarm_target_new(wallarm_engine_t* e, const wallarm_target_config_t* cfg,
                            wallarm_target_t** out, char* errbuf, size_t errbuf_len) try {
-  if (e == nullptr || cfg == nullptr || out == nullptr) {
-    write_err(errbuf, errbuf_len, "engine, cfg and out are required");
-    return fail(WALLARM_EINVAL, "engine, cfg and out are required");
-  }
-  if (engine_of(e)->forked()) {
-    write_err(errbuf, errbuf_len, wallarm::code_message(WALLARM_EFORKED));
-    return fail(WALLARM_EFORKED);
-  }
+  if (e == nullptr || cfg == nullptr || out == nullptr)
+    return fail_into(errbuf, errbuf_len, WALLARM_EINVAL, "engine, cfg and out are required");
+  if (engine_of(e)->forked())
+    return fail_into(errbuf, errbuf_len, WALLARM_EFORKED, wallarm::code_message(WALLARM_EFORKED));
   Target* target = nullptr;
   std::string err;
   int32_t rc = engine_of(e)->add_target(*cfg, &target, &err);
-  if (rc != WALLARM_OK) {
-    write_err(errbuf, errbuf_len, err);
-    return fail(rc, err);
-  }
+  if (rc != WALLARM_OK) return fail_into(errbuf, errbuf_len, rc, err);
   *out = reinterpret_cast<wallarm_target_t*>(target);
   return WALLARM_OK;
 } catch (...) {
   int32_t rc = from_exception();
-  write_err(errbuf, errbuf_len, t_last_error);
-  return rc;
+  return fail_into(errbuf, errbuf_len, rc, t_last_error);
 }
 
 void wallarm_target_release(wallarm_target_t* t) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "../unit/test_server.h"
+#include "typical_request.h"
 #include "wallarm.h"
 
 namespace {
@@ -77,33 +78,6 @@ struct Node {
   }
 };
 
-struct Typical {
-  std::vector<std::pair<std::string, std::string>> fields{
-      {"Host", "api.example.com"},
-      {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0"},
-      {"Accept", "application/json"},
-      {"Content-Type", "application/json"},
-      {"Content-Length", "1024"},
-      {"X-Request-Id", "8d3a1f0e-7c2b-4a9d-b6e5-1f0e9d8c7b6a"}};
-  std::vector<wallarm_header_t> headers;
-  std::string method = "POST", uri = "/api/v1/orders?limit=50", id = "8d3a1f0e", ip = "203.0.113.7",
-              host = "api.example.com", body = std::string(1024, 'j');
-  wallarm_message_t m{};
-  Typical() {
-    for (auto& [n, v] : fields) headers.push_back({{n.data(), n.size()}, {v.data(), v.size()}});
-    m.type = WALLARM_MSG_REQUEST;
-    m.method = {method.data(), method.size()};
-    m.uri = {uri.data(), uri.size()};
-    m.headers = headers.data();
-    m.header_count = static_cast<uint32_t>(headers.size());
-    m.body = {body.data(), body.size()};
-    m.body_total = -1;
-    m.request_id = {id.data(), id.size()};
-    m.client_ip = {ip.data(), ip.size()};
-    m.host = {host.data(), host.size()};
-  }
-};
-
 Result run_engine(uint16_t port, int total, int concurrency) {
   std::string dir = std::filesystem::temp_directory_path() / ("wallarm-bench-" + std::to_string(getpid()));
   wallarm_engine_config_t ecfg;
@@ -129,7 +103,7 @@ Result run_engine(uint16_t port, int total, int concurrency) {
   std::strncpy(addr.sun_path, wallarm_engine_socket_path(engine), sizeof addr.sun_path - 1);
   if (connect(reader, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::exit(1);
 
-  Typical msg;
+  TypicalRequest msg;
   int submitted = 0, done = 0, failed = 0;
   auto submit = [&] {
     uint64_t ticket;
@@ -164,7 +138,7 @@ Result run_engine(uint16_t port, int total, int concurrency) {
 
 // One keep-alive connection per thread, blocking write then read.
 Result run_raw(uint16_t port, int total, int concurrency) {
-  std::string body(1024 + 250, 'j');
+  std::string body(1024 + 700, 'j');  // about the size of a serialized TypicalRequest
   std::string request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: message/http\r\n"
                         "X-Wallarm-Message-Type: request\r\nX-Wallarm-Request-Id: 8d3a1f0e\r\n"
                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;

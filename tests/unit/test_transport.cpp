@@ -111,6 +111,15 @@ wallarm_verdict_t inspect(wallarm_target_t* t, Message& msg, uint32_t timeout_ms
 
 Reply ok(const Request&) { return Reply{}; }
 
+// A node that answers 200 after ms milliseconds.
+testsrv::Handler delayed(int ms) {
+  return [ms](const Request&) {
+    Reply r;
+    r.delay_ms = ms;
+    return r;
+  };
+}
+
 }  // namespace
 
 TEST_CASE("transport: the node receives the protocol message as documented") {
@@ -161,11 +170,7 @@ TEST_CASE("transport: one keep-alive connection serves many requests") {
 }
 
 TEST_CASE("transport: in-flight messages never exceed max_connections") {
-  Server node([](const Request&) {
-    Reply r;
-    r.delay_ms = 100;
-    return r;
-  });
+  Server node(delayed(100));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 4; });
   Message msg;
@@ -197,11 +202,7 @@ TEST_CASE("transport: a connection older than max_conn_age_s is replaced") {
 }
 
 TEST_CASE("transport: the deadline holds for a slow node") {
-  Server node([](const Request&) {
-    Reply r;
-    r.delay_ms = 1000;
-    return r;
-  });
+  Server node(delayed(1000));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 0; });
   Message msg;
@@ -216,11 +217,7 @@ TEST_CASE("transport: the deadline holds for a slow node") {
 }
 
 TEST_CASE("transport: time queued for a connection counts against the deadline") {
-  Server node([](const Request&) {
-    Reply r;
-    r.delay_ms = 400;
-    return r;
-  });
+  Server node(delayed(400));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) {
     c.max_connections = 1;
@@ -242,11 +239,7 @@ TEST_CASE("transport: time queued for a connection counts against the deadline")
 }
 
 TEST_CASE("transport: deadlines spent queued behind our own limit do not trip the breaker") {
-  Server node([](const Request&) {
-    Reply r;
-    r.delay_ms = 300;
-    return r;
-  });
+  Server node(delayed(300));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) {
     c.max_connections = 1;
@@ -450,11 +443,7 @@ TEST_CASE("transport: completions are announced on the notification socket") {
 }
 
 TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
-  Server node([](const Request&) {
-    Reply r;
-    r.delay_ms = 150;
-    return r;
-  });
+  Server node(delayed(150));
   Engine eng(nullptr, 1);  // one slot: a leak would show at once
   auto* t = eng.target(node.url());
   Message msg;
@@ -477,11 +466,7 @@ TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
 }
 
 TEST_CASE("transport: a released ticket still queued is never sent") {
-  Server node([](const Request&) {
-    Reply r;
-    r.delay_ms = 200;
-    return r;
-  });
+  Server node(delayed(200));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 1; });
   Message msg;
