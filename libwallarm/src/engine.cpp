@@ -265,6 +265,7 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   if (s->out.truncated) t->stats.bump(t->stats.truncated);
   if (s->out.escaped != 0) t->stats.bump(t->stats.escaped);
   t->stats.bump(t->stats.submitted);
+  t->stats.queued.fetch_add(1, std::memory_order_relaxed);  // until it gets a connection
   t->pending.fetch_add(1, std::memory_order_relaxed);
   if (ticket != nullptr) *ticket = s->ticket();
   {
@@ -439,7 +440,6 @@ void Engine::take_inbox() {
   for (Slot* s : taken_) {
     Target* t = s->target;
     t->queue.push_back(s);
-    t->stats.queued.fetch_add(1, std::memory_order_relaxed);
     if (queue_check_us_ == 0 || s->deadline_us < queue_check_us_) queue_check_us_ = s->deadline_us;
   }
   for (Slot* s : taken_) pump(s->target);
@@ -695,7 +695,10 @@ void Engine::shutdown_all() {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     taken_.swap(inbox_);
   }
-  for (Slot* s : taken_) complete(s, WALLARM_ESHUTDOWN, nullptr);
+  for (Slot* s : taken_) {
+    s->target->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+    complete(s, WALLARM_ESHUTDOWN, nullptr);
+  }
   taken_.clear();
   // Transfers still on a connection are detached and failed.
   while (!flying_.empty()) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -176,10 +177,17 @@ TEST_CASE("transport: in-flight messages never exceed max_connections") {
   Message msg;
   std::vector<uint64_t> tickets(20);
   for (auto& tk : tickets) REQUIRE(wallarm_submit(t, msg.get(), 0, 5000, &tk) == WALLARM_OK);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  auto mid = eng.stats(t);
-  CHECK(mid.in_flight == 4);
-  CHECK(mid.queued == 16);
+  // Watch the gauges until every message is answered.
+  uint64_t most_in_flight = 0, most_queued = 0;
+  auto start = Clock::now();
+  for (wallarm_stats_t now = eng.stats(t); now.passed < 20; now = eng.stats(t)) {
+    most_in_flight = std::max(most_in_flight, now.in_flight);
+    most_queued = std::max(most_queued, now.queued);
+    REQUIRE(ms_since(start) < 5000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(most_in_flight == 4);
+  CHECK(most_queued >= 12);
   for (auto tk : tickets) CHECK(eng.wait(tk).code == WALLARM_OK);
   CHECK(node.connections_accepted() == 4);
   auto s = eng.stats(t);
@@ -212,12 +220,12 @@ TEST_CASE("transport: the deadline holds for a slow node") {
   long took = ms_since(start);
   CHECK(v.code == WALLARM_ETIMEOUT);
   CHECK(took >= 95);
-  CHECK(took < 400);
+  CHECK(took < 900);  // the node would take 1000 ms
   CHECK(eng.stats(t).err_timeout == 1);
 }
 
 TEST_CASE("transport: time queued for a connection counts against the deadline") {
-  Server node(delayed(400));
+  Server node(delayed(1500));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) {
     c.max_connections = 1;
@@ -226,14 +234,14 @@ TEST_CASE("transport: time queued for a connection counts against the deadline")
   Message msg;
   uint64_t first = 0, second = 0;
   auto start = Clock::now();
-  REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &first) == WALLARM_OK);
+  REQUIRE(wallarm_submit(t, msg.get(), 0, 3000, &first) == WALLARM_OK);
   REQUIRE(wallarm_submit(t, msg.get(), 0, 150, &second) == WALLARM_OK);
   auto v = eng.wait(second);
   long took = ms_since(start);
   CHECK(v.code == WALLARM_ETIMEOUT);
   CHECK(std::string(v.detail).find("queued") != std::string::npos);
   CHECK(took >= 140);
-  CHECK(took < 350);  // did not wait for the first message's 400 ms
+  CHECK(took < 1200);  // did not wait for the first message's 1500 ms
   CHECK(eng.wait(first).code == WALLARM_OK);
   CHECK(node.request_count() == 1);  // the expired one was never sent
 }
@@ -313,7 +321,7 @@ TEST_CASE("transport: a stalled TLS handshake times out") {
   Message msg;
   auto start = Clock::now();
   CHECK(inspect(t, msg, 200).code == WALLARM_ETIMEOUT);
-  CHECK(ms_since(start) < 500);
+  CHECK(ms_since(start) < 1500);  // bounded by the deadline, with room for a loaded machine
 }
 
 TEST_CASE("transport: TLS is verified by default; a CA file makes it pass") {
@@ -359,7 +367,7 @@ TEST_CASE("transport: the breaker opens, probes with health messages, and closes
   uint64_t ticket = 0;
   auto start = Clock::now();
   CHECK(wallarm_submit(t, msg.get(), 0, 1000, &ticket) == WALLARM_EUNAVAILABLE);
-  CHECK(ms_since(start) < 5);
+  CHECK(ms_since(start) < 100);  // not the 1000 ms timeout
   CHECK(eng.stats(t).unavailable == 1);
 
   // Probes go out with the health type and keep it open while the node fails.
@@ -449,6 +457,7 @@ TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
   Message msg;
   uint64_t ticket = 0, other = 0;
   REQUIRE(wallarm_submit(t, msg.get(), 0, 1000, &ticket) == WALLARM_OK);
+  REQUIRE(node.wait_for_requests(1, 2000));  // on a connection, not just queued
   CHECK(wallarm_release(eng.e, ticket) == WALLARM_OK);
   CHECK(wallarm_submit(t, msg.get(), 0, 1000, &other) == WALLARM_EQUEUE);
   wallarm_verdict_t v{};
@@ -463,6 +472,7 @@ TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
   auto s = eng.stats(t);
   CHECK(s.abandoned == 1);
   CHECK(s.dropped >= 1);
+  CHECK(node.request_count() == 2);
 }
 
 TEST_CASE("transport: a released ticket still queued is never sent") {
@@ -513,7 +523,7 @@ TEST_CASE("transport: stopping the engine fails what is pending, at once") {
   REQUIRE(node.wait_for_requests(10, 2000));
   auto start = Clock::now();
   eng.reset();
-  CHECK(ms_since(start) < 500);
+  CHECK(ms_since(start) < 2000);  // not the 10 s deadlines
 }
 
 TEST_CASE("transport: a released target still sends what was submitted") {
