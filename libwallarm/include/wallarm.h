@@ -233,6 +233,9 @@ typedef struct wallarm_stats {
     uint64_t conn_opened;
     uint64_t conn_reused;
     uint64_t bytes_sent;       /* message bodies */
+    uint64_t notify_dropped;   /* engine: completion records not written
+                                  because no reader took them (the cap is
+                                  65536 records); 0 for a target */
     uint64_t in_flight;        /* gauge: on a connection now */
     uint64_t queued;           /* gauge: waiting for a connection */
     uint64_t breaker_state;    /* gauge: wallarm_breaker_state_t; engine:
@@ -287,7 +290,8 @@ int32_t wallarm_target_new(wallarm_engine_t *engine,
                            wallarm_target_t **out,
                            char *errbuf, size_t errbuf_len);
 /* The caller's handle is gone after this call; messages already submitted
- * are still sent, and the engine frees the target after the last one. */
+ * are still sent, and the engine frees the target after the last one. No
+ * other call on this target may run at the same time or after. */
 void wallarm_target_release(wallarm_target_t *target);
 int32_t wallarm_target_stats(wallarm_target_t *target, wallarm_stats_t *out);
 

@@ -29,6 +29,11 @@ void Breaker::probe_done(bool healthy, uint64_t now_us) noexcept {
   open(now_us);
 }
 
+void Breaker::probe_lost(uint64_t now_us) noexcept {
+  if (state() == WALLARM_BREAKER_CLOSED) return;
+  open(now_us);
+}
+
 void Breaker::open(uint64_t now_us) noexcept {
   consecutive_ = 0;
   open_until_us_ = now_us + backoff_us_;

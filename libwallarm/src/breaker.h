@@ -29,6 +29,9 @@ class Breaker {
   }
   void probe_sent() noexcept { state_.store(WALLARM_BREAKER_PROBING, std::memory_order_release); }
   void probe_done(bool healthy, uint64_t now_us) noexcept;
+  // The probe never reached the node (queued past its deadline, no memory):
+  // send another after the current back-off, without doubling it.
+  void probe_lost(uint64_t now_us) noexcept;
 
  private:
   void open(uint64_t now_us) noexcept;

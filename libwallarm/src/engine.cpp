@@ -35,6 +35,7 @@ constexpr uint64_t kTagListen = (1ull << 62) + 1;
 constexpr uint64_t kTagReader = (1ull << 62) + 2;
 constexpr int kProbeTimeoutMs = 1000;
 constexpr int kMaxIdleWaitMs = 1000;
+constexpr int kListenRetryMs = 100;
 
 int32_t code_from_curl(CURLcode rc, long os_errno, bool too_big) {
   switch (rc) {
@@ -322,6 +323,7 @@ void Engine::stats(wallarm_stats_t& out) {
   std::memset(&out, 0, sizeof out);
   std::lock_guard<std::mutex> lock(targets_mu_);
   retired_.add_to(out);
+  out.notify_dropped += notifier_.dropped();
   for (auto& t : targets_) {
     t->stats.add_to(out);
     if (!t->breaker.closed()) ++out.breaker_state;
@@ -337,6 +339,34 @@ void Engine::watch(int fd, uint32_t events, bool add) noexcept {
   epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
+// A new reader replaces the old one. When accepting fails for lack of
+// descriptors or memory, the listener stays readable: it is set aside for a
+// while instead of spinning the loop.
+void Engine::accept_reader() noexcept {
+  int old = notifier_.reader_fd();
+  if (old >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, old, nullptr);
+  int fd = notifier_.accept_reader();
+  if (fd >= 0) {
+    watch_reader(fd, false, true);  // the old reader, if any, is closed
+    return;
+  }
+  int why = errno;
+  if (old >= 0) watch_reader(old, reader_wants_out_, true);
+  if (why == EAGAIN || why == EINTR || why == ECONNABORTED) return;
+  epoll_event ev{};
+  ev.data.u64 = kTagListen;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, notifier_.listen_fd(), &ev);
+  listen_rearm_us_ = now_us() + kListenRetryMs * 1000;
+}
+
+void Engine::rearm_listener() noexcept {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kTagListen;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, notifier_.listen_fd(), &ev);
+  listen_rearm_us_ = 0;
+}
+
 void Engine::watch_reader(int fd, bool want_out, bool add) noexcept {
   epoll_event ev{};
   ev.events = EPOLLIN | (want_out ? EPOLLOUT : 0u);
@@ -348,9 +378,20 @@ void Engine::watch_reader(int fd, bool want_out, bool add) noexcept {
 // Writes pending records; a reader that cannot take them all now is watched
 // for writability instead of being retried on the next turn of the loop.
 void Engine::flush_notifications() noexcept {
-  bool more = notifier_.flush();
-  int fd = notifier_.reader_fd();
-  if (fd >= 0 && more != reader_wants_out_) watch_reader(fd, more, false);
+  Notifier::Flush result = notifier_.flush();
+  if (result == Notifier::Flush::broken) {
+    drop_reader();
+    return;
+  }
+  bool more = result == Notifier::Flush::blocked;
+  if (more != reader_wants_out_) watch_reader(notifier_.reader_fd(), more, false);
+}
+
+// Out of the epoll set first, then closed: no stale registration survives.
+void Engine::drop_reader() noexcept {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, notifier_.reader_fd(), nullptr);
+  notifier_.drop_reader();
+  reader_wants_out_ = false;
 }
 
 void Engine::on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept {
@@ -377,6 +418,7 @@ int Engine::next_timeout_ms(uint64_t now) {
   };
   earlier(curl_timer_us_);
   earlier(queue_check_us_);
+  earlier(listen_rearm_us_);
   {
     std::lock_guard<std::mutex> lock(targets_mu_);
     for (auto& t : targets_) earlier(t->breaker.probe_due_us());
@@ -389,46 +431,55 @@ void Engine::run() noexcept {
   pthread_setname_np(pthread_self(), "wallarm-engine");  // as seen in top and perf
   epoll_event events[64];
   while (!stopping_.load()) {
-    int n = epoll_wait(epoll_fd_, events, 64, next_timeout_ms(now_us()));
-    int running = 0;
-    for (int i = 0; i < n; ++i) {
-      uint64_t tag = events[i].data.u64;
-      if (tag == kTagWake) {
-        uint64_t count;
-        [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
-        wake_pending_.store(false);
-        take_inbox();
-      } else if (tag == kTagListen) {
-        // A new reader replaces the old one; closing the old fd also takes
-        // it out of the epoll set.
-        int fd = notifier_.accept_reader();
-        if (fd >= 0) watch_reader(fd, false, true);
-      } else if (tag == kTagReader) {
-        if (events[i].events & EPOLLOUT) flush_notifications();
-        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) notifier_.on_reader_readable();
-      } else {
-        int mask = 0;
-        if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
-        if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
-        if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
-        curl_multi_socket_action(multi_, static_cast<curl_socket_t>(tag), mask, &running);
-      }
+    try {
+      turn(events, 64);
+    } catch (...) {
+      // Out of memory mid-turn: the messages involved time out on their
+      // waiters' side; the loop itself must go on.
     }
-    uint64_t now = now_us();
-    if (curl_timer_us_ != 0 && curl_timer_us_ <= now) {
-      curl_timer_us_ = 0;
-      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
-    }
-    int queued_msgs = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi_, &queued_msgs))
-      if (m->msg == CURLMSG_DONE) on_transfer_done(m->easy_handle, m->data.result);
-    now = now_us();
-    if (queue_check_us_ != 0 && queue_check_us_ <= now) expire_queued(now);
-    send_probes(now);
-    if (sweep_pending_.exchange(false)) sweep_targets();
-    flush_notifications();
   }
   shutdown_all();
+}
+
+void Engine::turn(epoll_event* events, int max_events) {
+  int n = epoll_wait(epoll_fd_, events, max_events, next_timeout_ms(now_us()));
+  int running = 0;
+  for (int i = 0; i < n; ++i) {
+    uint64_t tag = events[i].data.u64;
+    if (tag == kTagWake) {
+      uint64_t count;
+      [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
+      wake_pending_.store(false);
+      take_inbox();
+    } else if (tag == kTagListen) {
+      accept_reader();
+    } else if (tag == kTagReader) {
+      if (events[i].events & EPOLLOUT) flush_notifications();
+      if ((events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && notifier_.reader_fd() >= 0 &&
+          !notifier_.drain_reader())
+        drop_reader();
+    } else {
+      int mask = 0;
+      if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi_, static_cast<curl_socket_t>(tag), mask, &running);
+    }
+  }
+  uint64_t now = now_us();
+  if (curl_timer_us_ != 0 && curl_timer_us_ <= now) {
+    curl_timer_us_ = 0;
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+  int queued_msgs = 0;
+  while (CURLMsg* m = curl_multi_info_read(multi_, &queued_msgs))
+    if (m->msg == CURLMSG_DONE) on_transfer_done(m->easy_handle, m->data.result);
+  now = now_us();
+  if (queue_check_us_ != 0 && queue_check_us_ <= now) expire_queued(now);
+  send_probes(now);
+  if (listen_rearm_us_ != 0 && listen_rearm_us_ <= now) rearm_listener();
+  if (sweep_pending_.exchange(false)) sweep_targets();
+  flush_notifications();
 }
 
 void Engine::take_inbox() {
@@ -438,11 +489,12 @@ void Engine::take_inbox() {
     taken_.swap(inbox_);
   }
   for (Slot* s : taken_) {
+    // pump() may finish and free s at once: nothing of it is read after.
     Target* t = s->target;
-    t->queue.push_back(s);
     if (queue_check_us_ == 0 || s->deadline_us < queue_check_us_) queue_check_us_ = s->deadline_us;
+    t->queue.push_back(s);
+    pump(t);
   }
-  for (Slot* s : taken_) pump(s->target);
 }
 
 // Starts queued messages of t while it has connections to spare.
@@ -540,7 +592,7 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
       decode_verdict(static_cast<int>(status), s->answer.data(), s->answer.size(),
                      s->answer.capacity(), parser_, s->verdict);
       if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
-      complete(s, s->verdict.code, nullptr, true);
+      complete(s, s->verdict.code, s->verdict.detail, true);
     } else if (status == 403 || (status >= 200 && status <= 299)) {
       complete(s, WALLARM_OK, nullptr, true);
     } else {
@@ -561,11 +613,17 @@ void Engine::complete(Slot* s, int32_t code, const char* detail, bool from_node)
   Target* t = s->target;
   uint64_t now = now_us();
   if (code != WALLARM_OK) {
+    char why[sizeof s->verdict.detail];  // detail may point into the verdict it overwrites
+    std::snprintf(why, sizeof why, "%s", detail != nullptr ? detail : code_message(code));
     s->verdict.latency_us = now - s->submitted_us;
-    fail_verdict(code, detail != nullptr ? detail : code_message(code), s->verdict);
+    fail_verdict(code, why, s->verdict);
   }
+  if (code == WALLARM_ENOMEM || code == WALLARM_EINTERNAL) from_node = false;
   if (s->is_probe) {
-    t->breaker.probe_done(from_node && code == WALLARM_OK, now);
+    if (from_node)
+      t->breaker.probe_done(code == WALLARM_OK, now);
+    else
+      t->breaker.probe_lost(now);  // never reached the node: try again, same back-off
   } else if (from_node && code == WALLARM_OK) {
     t->breaker.on_success();
   } else if (from_node && t->breaker.on_failure(now)) {
@@ -595,7 +653,10 @@ void Engine::drop_claimed(Slot* s) {
 void Engine::finish(Slot* s) {
   Target* t = s->target;
   bool probe = s->is_probe;
-  if (!s->has_ticket) {
+  if (probe) {
+    s->out.reset();  // the target's own probe slot: not the table's
+    s->is_probe = false;
+  } else if (!s->has_ticket) {
     slots_.release(s);
   } else {
     uint64_t ticket = s->ticket();
@@ -614,8 +675,9 @@ void Engine::finish(Slot* s) {
 
 // One message of t is over; a released target with none left can go.
 void Engine::settle(Target* t, bool probe) noexcept {
-  if (!probe && t->pending.fetch_sub(1, std::memory_order_acq_rel) == 1 && t->released.load())
-    sweep_pending_.store(true);
+  bool idle = probe ? t->pending.load() == 0
+                    : t->pending.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  if (idle && t->released.load()) sweep_pending_.store(true);
 }
 
 void Engine::expire_queued(uint64_t now) {
@@ -650,25 +712,30 @@ void Engine::send_probes(uint64_t now) {
     std::lock_guard<std::mutex> lock(targets_mu_);
     for (auto& t : targets_) {
       uint64_t at = t->breaker.probe_due_us();
-      if (at != 0 && at <= now) due.push_back(t.get());
+      // A released target is not probed: nobody will send to it again.
+      if (at != 0 && at <= now && !t->released.load()) due.push_back(t.get());
     }
   }
   for (Target* t : due) {
-    Slot* s = slots_.acquire();
-    if (s == nullptr) continue;  // full: try again on the next turn
+    // Each target has its own probe slot, outside max_pending, so a probe
+    // is never stuck behind a full table, and never more than one is out.
+    Slot* s = &t->probe;
     wallarm_message_t health{};
     health.type = WALLARM_MSG_HEALTH;
     const char* err = nullptr;
-    if (serialize(health, 0, 0, constant_outer_.outer, s->out, &err) != WALLARM_OK) {
-      slots_.release(s);
+    try {
+      if (serialize(health, 0, 0, constant_outer_.outer, s->out, &err) != WALLARM_OK) throw 0;
+    } catch (...) {
+      t->breaker.probe_lost(now);
       continue;
     }
     s->target = t;
     s->type = WALLARM_MSG_HEALTH;
     s->is_probe = true;
-    s->set_state(kSlotSending);
+    s->has_ticket = false;
     s->submitted_us = now;
     s->deadline_us = now + uint64_t{kProbeTimeoutMs} * 1000;
+    std::memset(&s->verdict, 0, sizeof s->verdict);
     t->breaker.probe_sent();
     t->queue.push_front(s);
     t->stats.queued.fetch_add(1, std::memory_order_relaxed);

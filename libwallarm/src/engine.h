@@ -4,6 +4,7 @@
 // notification socket. Callers only serialize, enqueue and collect.
 #include <curl/curl.h>
 #include <simdjson.h>
+#include <sys/epoll.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -53,6 +54,9 @@ class Engine {
 
   // Engine thread.
   void run() noexcept;
+  void turn(epoll_event* events, int max_events);
+  void accept_reader() noexcept;
+  void rearm_listener() noexcept;
   void take_inbox();
   void pump(Target* t);
   void start_transfer(Target* t, Slot* s);
@@ -71,6 +75,7 @@ class Engine {
   void watch(int fd, uint32_t events, bool add) noexcept;
   void watch_reader(int fd, bool want_out, bool add) noexcept;
   void flush_notifications() noexcept;
+  void drop_reader() noexcept;
   void on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept;
   void on_curl_timer(long timeout_ms) noexcept;
   friend int curl_socket_cb(CURL*, curl_socket_t, int, void*, void*);
@@ -106,6 +111,7 @@ class Engine {
   uint64_t curl_timer_us_ = 0;    // 0 = none
   uint64_t queue_check_us_ = 0;   // earliest queued deadline; 0 = none
   bool reader_wants_out_ = false; // reader watched for writability
+  uint64_t listen_rearm_us_ = 0;  // listener set aside until then; 0 = watched
   std::vector<Slot*> taken_;      // inbox swapped out, reused
   std::vector<Slot*> flying_;     // on a connection now
   simdjson::ondemand::parser parser_;

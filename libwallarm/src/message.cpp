@@ -290,9 +290,10 @@ int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limi
                        : given;
   out.truncated = mem_len + out.file_len < total;
 
-  // Upper bound of the header block: every escapable byte may triple.
+  // Upper bound of the header block: every escapable byte may triple; the
+  // fixed parts (spaces, "HTTP/", status, CRLFs) fit in 32 bytes.
   std::string_view version = http_version(m.version);
-  size_t bound = 32 + version.size() * 3;
+  size_t bound = 32 + version.size() * 3 + reason_phrase(m.status).size();
   if (m.type == WALLARM_MSG_REQUEST)
     bound += (m.method.len + m.uri.len) * 3;
   for (uint32_t i = 0; i < m.header_count; ++i)

@@ -46,7 +46,7 @@ void remove_stale(const std::string& dir) {
 }  // namespace
 
 Notifier::~Notifier() {
-  close_reader();
+  drop_reader();
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
     ::unlink(path_.c_str());
@@ -101,39 +101,46 @@ bool Notifier::open(const char* dir, std::string* err) {
 int Notifier::accept_reader() noexcept {
   int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return -1;
-  close_reader();
+  drop_reader();
   reader_fd_ = fd;
   int size = kSendBuffer;
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   return fd;
 }
 
-void Notifier::on_reader_readable() noexcept {
+bool Notifier::drain_reader() noexcept {
   char sink[256];
   for (;;) {
     ssize_t n = ::recv(reader_fd_, sink, sizeof sink, 0);
     if (n > 0) continue;  // readers have nothing to say; ignore it
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    close_reader();
-    return;
+    return n < 0 && (errno == EAGAIN || errno == EINTR);
   }
 }
 
 void Notifier::push(uint64_t ticket, int32_t code) noexcept {
+  if (listen_fd_ < 0) return;
+  // Whole records the reader already has do not count against the cap (a
+  // record half written stays, so a new reader would get all of it).
+  size_t whole = sent_ - sent_ % sizeof(wallarm_notify_record_t);
+  if (whole != 0) {
+    std::memmove(pending_.data(), pending_.data() + whole, pending_.size() - whole);
+    pending_.set_size(pending_.size() - whole);
+    sent_ -= whole;
+  }
   if (pending_.size() + sizeof(wallarm_notify_record_t) > kMaxPendingBytes) {
-    ++dropped_;
+    dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   wallarm_notify_record_t record{ticket, code, 0};
   try {
     pending_.append(reinterpret_cast<const char*>(&record), sizeof record);
   } catch (...) {
-    ++dropped_;
+    dropped_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-bool Notifier::flush() noexcept {
-  if (reader_fd_ < 0 || sent_ == pending_.size()) return false;
+Notifier::Flush Notifier::flush() noexcept {
+  if (reader_fd_ < 0 || sent_ == pending_.size()) return Flush::done;
   while (sent_ < pending_.size()) {
     ssize_t n = ::send(reader_fd_, pending_.data() + sent_, pending_.size() - sent_, MSG_NOSIGNAL);
     if (n > 0) {
@@ -141,16 +148,14 @@ bool Notifier::flush() noexcept {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    close_reader();  // the records stay for the next reader
-    return false;
+    return n < 0 && errno == EAGAIN ? Flush::blocked : Flush::broken;
   }
   pending_.clear();
   sent_ = 0;
-  return false;
+  return Flush::done;
 }
 
-void Notifier::close_reader() noexcept {
+void Notifier::drop_reader() noexcept {
   if (reader_fd_ < 0) return;
   ::close(reader_fd_);
   reader_fd_ = -1;

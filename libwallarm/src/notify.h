@@ -2,6 +2,7 @@
 // The notification socket: a listening Unix stream socket in a private
 // directory; the engine writes one wallarm_notify_record_t per completed
 // ticket to the reader that connected last, in batches, never blocking.
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -23,28 +24,33 @@ class Notifier {
   int listen_fd() const noexcept { return listen_fd_; }
   int reader_fd() const noexcept { return reader_fd_; }
 
-  // Accepts a reader, replacing the previous one. Returns the new fd or -1
-  // (the previous reader fd, if any, is closed: the caller drops it from
-  // its poller first via reader_fd()).
+  // Accepts a reader, replacing the previous one (closed: the caller drops
+  // it from its poller first, via reader_fd()). Returns the new fd, or -1
+  // with errno set.
   int accept_reader() noexcept;
-  // The reader hung up or sent something: drops it on EOF or error.
-  void on_reader_readable() noexcept;
+  // Reads and ignores what the reader sent; false when it hung up or failed
+  // (the caller then drops it).
+  bool drain_reader() noexcept;
+  // Closes the reader; a record half written to it is sent whole to the next.
+  void drop_reader() noexcept;
 
+  // Queues a record for the reader. Without a socket there is nobody to
+  // tell, and past the cap records are dropped (and counted): waiters then
+  // find their verdict with wallarm_result() when their wait times out.
   void push(uint64_t ticket, int32_t code) noexcept;
-  // Writes what is pending. Returns true when bytes remain (wait for
-  // writability).
-  bool flush() noexcept;
-  uint64_t dropped() const noexcept { return dropped_; }
+  enum class Flush { done, blocked, broken };
+  // Writes what is pending: done, blocked (wait for writability), or broken
+  // (the caller drops the reader; its records wait for the next one).
+  Flush flush() noexcept;
+  uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  void close_reader() noexcept;
-
   std::string path_;
   int listen_fd_ = -1;
   int reader_fd_ = -1;
   Buffer pending_;
   size_t sent_ = 0;      // bytes of pending_ already written
-  uint64_t dropped_ = 0; // records not kept: no reader for too long
+  std::atomic<uint64_t> dropped_{0};  // records not kept: no reader for too long
 };
 
 }  // namespace wallarm

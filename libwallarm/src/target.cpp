@@ -113,6 +113,9 @@ CURL* Target::take_handle() {
   curl_easy_setopt(easy, CURLOPT_URL, config.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // A transfer that ends while its host name is still resolving must not
+  // wait for the resolver thread: that would stall every other transfer.
+  curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
   // The node is reached directly: *_proxy variables of the gateway's
   // environment must not reroute inspection traffic.
   curl_easy_setopt(easy, CURLOPT_PROXY, "");

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "breaker.h"
+#include "slots.h"
 #include "stats.h"
 #include "wallarm.h"
 
 namespace wallarm {
 
-struct Slot;
 class Engine;
 
 struct TargetConfig {
@@ -62,6 +62,7 @@ struct Target {
   std::atomic<bool> released{false};   // the caller's handle is gone
 
   // Engine thread only.
+  Slot probe;  // the breaker's health probe: one at a time, outside the slot table
   std::deque<Slot*> queue;
   uint32_t in_flight = 0;
   std::vector<CURL*> idle_handles;

@@ -52,7 +52,7 @@ namespace {
   F(err_timeout) F(err_refused) F(err_connect) F(err_tls) F(err_reset)         \
   F(err_proto) F(err_status) F(err_io) F(unavailable) F(dropped) F(abandoned)  \
   F(body_invalid) F(truncated) F(escaped) F(breaker_trips) F(conn_opened)      \
-  F(conn_reused) F(bytes_sent) F(in_flight) F(queued) F(breaker_state)         \
+  F(conn_reused) F(bytes_sent) F(notify_dropped) F(in_flight) F(queued) F(breaker_state) \
   F(latency_count) F(latency_sum_us) F(latency_bucket)
 
 // Every enum constant, by the typedef LuaJIT reaches it through (none for

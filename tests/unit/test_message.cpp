@@ -375,3 +375,15 @@ TEST_CASE("message: outer header values are bounded; the embedded headers stay w
   CHECK(has(outer, "X-Wallarm-Request-Id: " + std::string(128, 'i')));
   CHECK(body_of(s.out).find("Host: " + host + "\r\n") != std::string::npos);
 }
+
+TEST_CASE("message: a status line with a short version and a long reason fits its buffer") {
+  Serializer s;
+  for (int status : {415, 422, 500, 503}) {
+    Msg r(WALLARM_MSG_RESPONSE);
+    r.m.status = status;
+    r.m.version = r.keep("2");
+    r.m.request_id = r.keep("i");
+    REQUIRE(s.run(r.m) == WALLARM_OK);  // ASan watches the bound
+    CHECK(body_of(s.out).rfind("HTTP/2 " + std::to_string(status) + " ", 0) == 0);
+  }
+}

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -745,4 +747,113 @@ TEST_CASE("transport: threads submitting at once each get their own verdicts") {
   CHECK(s.passed == kThreads / 2 * kEach);
   CHECK(s.blocked == kThreads / 2 * kEach);
   CHECK(node.connections_accepted() <= 8);
+}
+
+namespace {
+
+// CPU time (ms) used so far by this process's engine thread(s).
+long engine_cpu_ms() {
+  long ticks = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "wallarm-engine") continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+      if (i == 14 || i == 15) ticks += std::stol(field);
+  }
+  return ticks * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace
+
+TEST_CASE("transport: messages released or expired in the same batch never crash the engine") {
+  Server node(delayed(100));
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 1; });
+  Message msg;
+  for (int round = 0; round < 20; ++round) {
+    uint64_t keep = 0;
+    REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &keep) == WALLARM_OK);
+    for (int i = 0; i < 5; ++i) {
+      uint64_t gone = 0;
+      REQUIRE(wallarm_submit(t, msg.get(), 0, 2000, &gone) == WALLARM_OK);
+      REQUIRE(wallarm_release(eng.e, gone) == WALLARM_OK);  // likely before the engine takes it
+      REQUIRE(wallarm_submit(t, msg.get(), 0, 1, nullptr) == WALLARM_OK);  // expires queued
+    }
+    CHECK(eng.wait(keep).code == WALLARM_OK);
+  }
+  CHECK(eng.stats(t).abandoned == 100);
+}
+
+TEST_CASE("transport: the engine sleeps while the breaker is open and the slot table is full") {
+  Engine eng(nullptr, 1);
+  auto* dead = eng.target("http://127.0.0.1:" + std::to_string(testsrv::closed_port()) + "/",
+                          [](wallarm_target_config_t& c) {
+                            c.breaker_failures = 1;
+                            c.breaker_backoff_ms = 20;
+                            c.breaker_backoff_max_ms = 20;
+                          });
+  Message msg;
+  uint64_t held = 0;
+  REQUIRE(wallarm_submit(dead, msg.get(), 0, 1000, &held) == WALLARM_OK);
+  auto v = eng.wait(held, 2000);  // refused: opens the breaker
+  CHECK(v.code == WALLARM_ECONNREFUSED);
+  REQUIRE(wallarm_submit(dead, msg.get(), 0, 1000, &held) == WALLARM_EUNAVAILABLE);
+  // Fill the only slot with a ticket nobody collects, on another target.
+  Server slow(delayed(5000));
+  auto* other = eng.target(slow.url());
+  REQUIRE(wallarm_submit(other, msg.get(), 0, 5000, &held) == WALLARM_OK);
+  long before = engine_cpu_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  long used = engine_cpu_ms() - before;
+  CHECK_MESSAGE(used < 300, "engine thread used " << used << " ms of CPU in 1 s");
+  CHECK(eng.stats(dead).health_probes >= 5);  // probes still go out, from their own slot
+  CHECK(wallarm_release(eng.e, held) == WALLARM_OK);
+}
+
+TEST_CASE("transport: a target released while its breaker probes is freed and probes stop") {
+  testsrv::SilentListener silent;
+  Engine eng;
+  auto* t = eng.target("http://127.0.0.1:" + std::to_string(silent.port()) + "/",
+                       [](wallarm_target_config_t& c) {
+                         c.breaker_failures = 1;
+                         c.breaker_backoff_ms = 10;
+                         c.breaker_backoff_max_ms = 10;
+                       });
+  Message msg;
+  wallarm_verdict_t v{};
+  REQUIRE(wallarm_inspect(t, msg.get(), 50, &v) == WALLARM_OK);
+  CHECK(v.code == WALLARM_ETIMEOUT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // a probe is out now
+  wallarm_target_release(t);
+  auto start = Clock::now();
+  wallarm_stats_t s{};
+  do {
+    REQUIRE(ms_since(start) < 3000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(wallarm_engine_stats(eng.e, &s) == WALLARM_OK);
+  } while (s.breaker_state != 0);  // no target left that is not closed
+  uint64_t probes = s.health_probes;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(wallarm_engine_stats(eng.e, &s) == WALLARM_OK);
+  CHECK(s.health_probes == probes);
+}
+
+TEST_CASE("transport: a node error keeps its own detail in the verdict") {
+  Server node([](const Request&) {
+    Reply r;
+    r.status = 404;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  auto v = inspect(t, msg);
+  CHECK(v.code == WALLARM_ESTATUS);
+  CHECK(std::string(v.detail) == "node answered HTTP 404");
 }
