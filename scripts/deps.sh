@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2
   doctest-dev libbenchmark-dev
+  libmodsecurity-dev modsecurity-crs libcpp-httplib-dev nlohmann-json3-dev
 )
 
 missing=()

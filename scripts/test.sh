@@ -29,6 +29,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs" -E 'ffi_layout|exports_match_cdef'
 
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE=thread -DWALLARM_BUILD_BENCH=OFF
-echo "== tests (TSan: transport)"
+echo "== tests (TSan: transport, node server)"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-  ctest --test-dir build/tsan --output-on-failure -j "$jobs" -R 'transport'
+  ctest --test-dir build/tsan --output-on-failure -j "$jobs" -R 'transport|node server|attack_store|metrics'

@@ -6,7 +6,10 @@
 // (what an nginx worker's event loop would spend) and the whole process
 // (engine thread included).
 //
-//   bench_engine [requests=50000] [concurrency=16,64]
+//   bench_engine [requests=50000] [concurrency=16,64] [node port]
+//
+// With a port, the node already listening on 127.0.0.1:port is measured
+// (for example the reference node) instead of the built-in one.
 //
 // Exits non-zero if any message fails, so a short run doubles as a test.
 #include <netinet/in.h>
@@ -24,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -136,12 +140,22 @@ Result run_engine(uint16_t port, int total, int concurrency) {
   return r;
 }
 
+// The protocol message the engine sends for a TypicalRequest, written by hand.
+std::string typical_message() {
+  TypicalRequest t;
+  std::string body = t.method + " " + t.uri + " HTTP/1.1\r\n";
+  for (auto& [n, v] : t.fields) body += n + ": " + v + "\r\n";
+  body += "\r\n" + t.body;
+  return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: message/http\r\n"
+         "X-Wallarm-Protocol: 1\r\nX-Wallarm-Connector-Type: kong\r\n"
+         "X-Wallarm-Message-Type: request\r\nX-Wallarm-Request-Id: " + t.id +
+         "\r\nX-Wallarm-Forwarded-For: " + t.ip + "\r\nX-Wallarm-Forwarded-Host: " + t.host +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 // One keep-alive connection per thread, blocking write then read.
 Result run_raw(uint16_t port, int total, int concurrency) {
-  std::string body(1024 + 700, 'j');  // about the size of a serialized TypicalRequest
-  std::string request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: message/http\r\n"
-                        "X-Wallarm-Message-Type: request\r\nX-Wallarm-Request-Id: 8d3a1f0e\r\n"
-                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string request = typical_message();
   std::atomic<int> next{0};
   std::atomic<int> failed{0};
   double p0 = cpu_us(RUSAGE_SELF);
@@ -199,13 +213,20 @@ int main(int argc, char** argv) {
     while (*p && *p != ',') ++p;
     if (*p == ',') ++p;
   }
-  Node node;
+  std::unique_ptr<Node> builtin;
+  uint16_t port = 0;
+  if (argc > 3) {
+    port = static_cast<uint16_t>(std::atoi(argv[3]));
+  } else {
+    builtin = std::make_unique<Node>();
+    port = builtin->port;
+  }
   std::printf("%-6s %-22s %10s %8s %16s %16s\n", "conc", "client", "req/s", "ratio",
               "caller µs/req", "process µs/req");
   for (int c : levels) {
-    run_engine(node.port, total / 10, c);  // warm-up: connections, page faults
-    Result raw = run_raw(node.port, total, c);
-    Result eng = run_engine(node.port, total, c);
+    run_engine(port, total / 10, c);  // warm-up: connections, page faults
+    Result raw = run_raw(port, total, c);
+    Result eng = run_engine(port, total, c);
     double raw_rps = total / raw.seconds, eng_rps = total / eng.seconds;  // NOLINT
     std::printf("%-6d %-22s %10.0f %8s %16s %16.1f\n", c, "raw blocking client", raw_rps, "1.00",
                 "-", raw.process_cpu_us / total);

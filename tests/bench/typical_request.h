@@ -28,7 +28,10 @@ struct TypicalRequest {
   std::string body;
   wallarm_message_t m{};
 
-  explicit TypicalRequest(size_t body_size = 1024) : body(body_size, 'j') {
+  // The body is valid JSON of exactly body_size bytes (at least 11), so a
+  // node that parses bodies sees an ordinary API call.
+  explicit TypicalRequest(size_t body_size = 1024)
+      : body("{\"data\":\"" + std::string(body_size - 11, 'j') + "\"}") {
     for (auto& [n, v] : fields) headers.push_back({{n.data(), n.size()}, {v.data(), v.size()}});
     m.type = WALLARM_MSG_REQUEST;
     m.method = {method.data(), method.size()};

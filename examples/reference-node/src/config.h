@@ -1,0 +1,35 @@
+#pragma once
+// The node's settings: a JSON config file, then command-line options over it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ip_list.h"
+#include "policy.h"
+
+namespace node {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5000;
+  Mode mode = Mode::monitoring;
+  std::string engine = "modsecurity";  // or "none": pass everything, detect nothing
+  std::string modsecurity_config;      // node.conf (base config + CRS)
+  IpList denylist;
+  IpList graylist;
+  std::string attack_log;              // JSON-lines file; empty = none
+  unsigned threads = 128;              // connection threads (one per open connection)
+  unsigned detectors = 2;              // ModSecurity instances inspecting in parallel
+  unsigned correlation_window_ms = 10000;
+  unsigned keep_attacks = 1000;        // attack records served by /attacks
+  unsigned delay_ms = 0;               // added before each verdict (slow-node tests)
+  std::string port_file;               // where to write the bound port
+};
+
+// Fills cfg from argv. Returns "" on success, else an error naming the
+// option or config field. *help is set for --help.
+std::string configure(int argc, char** argv, Config& cfg, bool* help);
+
+extern const char* const kUsage;
+
+}  // namespace node

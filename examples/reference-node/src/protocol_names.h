@@ -1,0 +1,27 @@
+#pragma once
+// Protocol v1 names as the node reads them (docs/protocol.md). The
+// conformance tests parse messages made by libwallarm's serializer, which
+// keeps this table and the connector's in agreement.
+#include <string_view>
+
+namespace node::protocol {
+
+inline constexpr std::string_view kVersion = "1";
+inline constexpr std::string_view kContentType = "message/http";
+
+inline constexpr const char* kProtocol = "X-Wallarm-Protocol";
+inline constexpr const char* kConnectorType = "X-Wallarm-Connector-Type";
+inline constexpr const char* kConnectorVersion = "X-Wallarm-Connector-Version";
+inline constexpr const char* kMessageType = "X-Wallarm-Message-Type";
+inline constexpr const char* kRequestId = "X-Wallarm-Request-Id";
+inline constexpr const char* kForwardedFor = "X-Wallarm-Forwarded-For";
+inline constexpr const char* kForwardedHost = "X-Wallarm-Forwarded-Host";
+inline constexpr const char* kOutOfBand = "X-Wallarm-Out-Of-Band";
+inline constexpr const char* kBodyTruncated = "X-Wallarm-Body-Truncated";
+inline constexpr const char* kEscaped = "X-Wallarm-Escaped";
+
+inline constexpr std::string_view kRequest = "request";
+inline constexpr std::string_view kResponse = "response";
+inline constexpr std::string_view kHealth = "health";
+
+}  // namespace node::protocol

@@ -1,0 +1,175 @@
+#include "server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "attacks_view.h"
+#include "message_parser.h"
+
+namespace node {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The connector sends one message per connection at a time and keeps
+// connections for up to 30 s idle (docs/protocol.md 2.2): stay open longer.
+constexpr int kKeepAliveSeconds = 65;
+constexpr size_t kKeepAliveRequests = 1000000;
+constexpr size_t kMaxMessageBytes = 64u << 20;
+
+void refuse(httplib::Response& res, int status, const std::string& reason, const std::string& detail) {
+  res.status = status;
+  res.set_content(reason + ": " + detail + "\n", "text/plain");
+}
+
+}  // namespace
+
+NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store, Metrics& metrics)
+    : cfg_(cfg), detector_(detector), store_(store), metrics_(metrics),
+      http_(std::make_unique<httplib::Server>()),
+      next_id_(std::random_device{}() & 0xffffff) {
+  unsigned threads = cfg.threads;
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->set_keep_alive_timeout(kKeepAliveSeconds);
+  http_->set_keep_alive_max_count(kKeepAliveRequests);
+  http_->set_payload_max_length(kMaxMessageBytes);
+  http_->set_tcp_nodelay(true);
+
+  http_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    on_message(req, res);
+  });
+  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    metrics_.set_tracked_requests(store_.tracked());
+    res.set_content(metrics_.prometheus(), "text/plain; version=0.0.4");
+  });
+  http_->Get("/attacks", [this](const httplib::Request& req, httplib::Response& res) {
+    // Browsers ask for HTML; everything else gets JSON.
+    bool html = req.get_header_value("Accept").find("text/html") != std::string::npos;
+    on_attacks(req, res, html ? "html" : "json");
+  });
+  http_->Get("/attacks.json", [this](const httplib::Request& req, httplib::Response& res) {
+    on_attacks(req, res, "json");
+  });
+  http_->Get("/attacks.html", [this](const httplib::Request& req, httplib::Response& res) {
+    on_attacks(req, res, "html");
+  });
+}
+
+NodeServer::~NodeServer() = default;
+
+bool NodeServer::bind(std::string* err) {
+  port_ = cfg_.port == 0 ? http_->bind_to_any_port(cfg_.host)
+                         : (http_->bind_to_port(cfg_.host, cfg_.port) ? cfg_.port : -1);
+  if (port_ <= 0) {
+    *err = "cannot listen on " + cfg_.host + ":" + std::to_string(cfg_.port);
+    return false;
+  }
+  return true;
+}
+
+void NodeServer::serve() { http_->listen_after_bind(); }
+
+void NodeServer::stop() { http_->stop(); }
+
+void NodeServer::on_message(const httplib::Request& req, httplib::Response& res) {
+  auto parsed = parse_message(
+      [&](const char* name) -> std::optional<std::string> {
+        if (!req.has_header(name)) return std::nullopt;
+        return req.get_header_value(name);
+      },
+      req.body);
+  if (auto* e = std::get_if<ParseError>(&parsed)) {
+    metrics_.count_malformed(e->reason);
+    refuse(res, 400, e->reason, e->detail);
+    return;
+  }
+  Message& m = std::get<Message>(parsed);
+  metrics_.count_message(m.type);
+  switch (m.type) {
+    case MessageType::health:
+      res.status = 200;
+      return;
+    case MessageType::response:
+      on_response(m, res);
+      return;
+    case MessageType::request:
+      on_request(m, res);
+      return;
+  }
+}
+
+void NodeServer::on_request(Message& m, httplib::Response& res) {
+  if (m.out_of_band) metrics_.count_out_of_band();
+  Findings findings;
+  if (inspects(cfg_.mode)) {
+    auto start = Clock::now();
+    try {
+      findings = detector_.inspect(m);
+    } catch (...) {
+      metrics_.count_detector_error();  // inspected as clean; the answer still goes out
+    }
+    metrics_.observe_inspection(Clock::now() - start);
+  }
+  bool denied = cfg_.denylist.contains(m.client_ip);
+  bool grayed = cfg_.graylist.contains(m.client_ip);
+  Decision decision = decide(cfg_.mode, findings, denied, grayed);
+  std::vector<Attack> listed;  // a denylisted client is recorded like an attack
+  if (decision.block && std::string(decision.reason) == "denylist") {
+    listed.push_back({"denylist", "ip", 0});
+    findings.attacks.insert(findings.attacks.begin(), listed.front());
+  }
+  const char* verdict = decision.block ? "block" : "pass";
+  metrics_.count_verdict(decision.block);
+  metrics_.count_attacks(findings.attacks);
+  store_.on_request(m, findings, verdict, mode_name(cfg_.mode), Clock::now(), listed);
+
+  if (cfg_.delay_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(cfg_.delay_ms));
+
+  char id[24];
+  std::snprintf(id, sizeof id, "node-%012llx",
+                static_cast<unsigned long long>(next_id_.fetch_add(1, std::memory_order_relaxed)));
+  nlohmann::json body = {{"verdict", verdict}, {"mode", mode_name(cfg_.mode)}, {"request_id", id}};
+  nlohmann::json attacks = nlohmann::json::array();
+  for (const Attack& a : findings.attacks)
+    attacks.push_back({{"type", a.type}, {"location", a.location}});
+  body["attacks"] = std::move(attacks);
+  res.status = decision.block ? 403 : 200;
+  // Client bytes may be invalid UTF-8: replace rather than throw.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
+}
+
+void NodeServer::on_response(const Message& m, httplib::Response& res) {
+  if (m.out_of_band) metrics_.count_out_of_band();
+  if (store_.on_response(m.request_id, m.status, Clock::now()))
+    metrics_.count_correlated();
+  else
+    metrics_.count_uncorrelated();
+  res.status = 204;
+}
+
+void NodeServer::on_attacks(const httplib::Request& req, httplib::Response& res, const char* format) {
+  size_t limit = cfg_.keep_attacks;
+  if (req.has_param("limit")) {
+    try {
+      limit = std::min<size_t>(limit, std::stoul(req.get_param_value("limit")));
+    } catch (...) {
+      refuse(res, 400, "bad_limit", "limit must be a number");
+      return;
+    }
+  }
+  auto records = store_.newest(limit);
+  if (std::string(format) == "html")
+    res.set_content(attacks_html(records, mode_name(cfg_.mode)), "text/html; charset=utf-8");
+  else
+    res.set_content(attacks_json(records), "application/json");
+}
+
+}  // namespace node

@@ -1,0 +1,52 @@
+#pragma once
+// The node's HTTP side: protocol messages on POST (any path), the attacks
+// view, metrics and a liveness check on GET. cpp-httplib serves each open
+// connection on a thread of its pool.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "attack_store.h"
+#include "config.h"
+#include "detector.h"
+#include "metrics.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace node {
+
+class NodeServer {
+ public:
+  NodeServer(const Config& cfg, Detector& detector, AttackStore& store, Metrics& metrics);
+  ~NodeServer();
+  NodeServer(const NodeServer&) = delete;
+  NodeServer& operator=(const NodeServer&) = delete;
+
+  // Binds the listening socket; false with *err when it cannot.
+  bool bind(std::string* err);
+  int port() const { return port_; }
+  // Serves until stop(); call after bind().
+  void serve();
+  // Stops accepting and returns serve(); safe from any thread.
+  void stop();
+
+ private:
+  void on_message(const httplib::Request& req, httplib::Response& res);
+  void on_request(Message& m, httplib::Response& res);
+  void on_response(const Message& m, httplib::Response& res);
+  void on_attacks(const httplib::Request& req, httplib::Response& res, const char* format);
+
+  const Config& cfg_;
+  Detector& detector_;
+  AttackStore& store_;
+  Metrics& metrics_;
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
+  std::atomic<uint64_t> next_id_;
+};
+
+}  // namespace node

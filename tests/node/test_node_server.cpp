@@ -1,0 +1,318 @@
+// The node as a server, driven by the real connector library over loopback:
+// verdicts per mode, lists, correlation, the attacks view, metrics, and
+// malformed input that must get a 400 and never take the node down.
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "attack_store.h"
+#include "config.h"
+#include "metrics.h"
+#include "modsec_detector.h"
+#include "server.h"
+#include "wallarm.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The detector is loaded once: CRS takes a while to parse.
+node::Detector& crs() {
+  static std::unique_ptr<node::Detector> detector = [] {
+    std::string err;
+    auto d = node::make_modsecurity_detector(WALLARM_NODE_MODSECURITY_CONFIG, 2, &err);
+    REQUIRE_MESSAGE(d != nullptr, err);
+    return d;
+  }();
+  return *detector;
+}
+
+// A node serving on an ephemeral loopback port for the life of the object.
+struct RunningNode {
+  node::Config cfg;
+  std::unique_ptr<node::Detector> none;
+  std::unique_ptr<node::AttackStore> store;
+  std::unique_ptr<node::Metrics> metrics;
+  std::unique_ptr<node::NodeServer> server;
+  std::thread thread;
+
+  explicit RunningNode(node::Mode mode, bool with_crs = true,
+                       void (*tune)(node::Config&) = nullptr) {
+    cfg.port = 0;
+    cfg.mode = mode;
+    cfg.threads = 16;
+    if (tune) tune(cfg);
+    node::Detector* detector = &crs();
+    if (!with_crs) {
+      none = node::make_none_detector();
+      detector = none.get();
+    }
+    node::StoreOptions options;
+    options.window = std::chrono::milliseconds(cfg.correlation_window_ms);
+    store = std::make_unique<node::AttackStore>(options);
+    metrics = std::make_unique<node::Metrics>(node::mode_name(mode), detector->name());
+    server = std::make_unique<node::NodeServer>(cfg, *detector, *store, *metrics);
+    std::string err;
+    REQUIRE_MESSAGE(server->bind(&err), err);
+    thread = std::thread([this] { server->serve(); });
+  }
+  ~RunningNode() {
+    server->stop();
+    thread.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()) + "/"; }
+  httplib::Client client() const { return httplib::Client("127.0.0.1", server->port()); }
+};
+
+// The connector side: libwallarm's engine and one target at the node.
+struct Connector {
+  wallarm_engine_t* engine = nullptr;
+  wallarm_target_t* target = nullptr;
+  explicit Connector(const std::string& url) {
+    wallarm_engine_config_t ecfg;
+    wallarm_engine_config_init(&ecfg);
+    char err[256];
+    REQUIRE(wallarm_engine_new(&ecfg, &engine, err, sizeof err) == WALLARM_OK);
+    wallarm_target_config_t tcfg;
+    wallarm_target_config_init(&tcfg);
+    tcfg.url = url.c_str();
+    REQUIRE(wallarm_target_new(engine, &tcfg, &target, err, sizeof err) == WALLARM_OK);
+  }
+  ~Connector() { wallarm_engine_free(engine); }
+
+  struct Sent {
+    std::string method = "GET", uri = "/", id = "req-1", ip = "198.51.100.20",
+                host = "kong-lua-test.wallarm", body;
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"Host", "kong-lua-test.wallarm"}, {"User-Agent", "curl/7.88.1"}, {"Accept", "*/*"}};
+  };
+  wallarm_verdict_t request(const Sent& s) {
+    std::vector<wallarm_header_t> hv;
+    for (auto& [n, v] : s.headers) hv.push_back({{n.data(), n.size()}, {v.data(), v.size()}});
+    wallarm_message_t m{};
+    m.type = WALLARM_MSG_REQUEST;
+    m.method = {s.method.data(), s.method.size()};
+    m.uri = {s.uri.data(), s.uri.size()};
+    m.headers = hv.data();
+    m.header_count = static_cast<uint32_t>(hv.size());
+    m.body = {s.body.data(), s.body.size()};
+    m.body_total = -1;
+    m.request_id = {s.id.data(), s.id.size()};
+    m.client_ip = {s.ip.data(), s.ip.size()};
+    m.host = {s.host.data(), s.host.size()};
+    wallarm_verdict_t v{};
+    REQUIRE(wallarm_inspect(target, &m, 5000, &v) == WALLARM_OK);
+    return v;
+  }
+  wallarm_verdict_t response(const std::string& id, int status) {
+    std::string ct = "Content-Type", json = "application/json", body = "{}";
+    wallarm_header_t h{{ct.data(), ct.size()}, {json.data(), json.size()}};
+    wallarm_message_t m{};
+    m.type = WALLARM_MSG_RESPONSE;
+    m.status = status;
+    m.headers = &h;
+    m.header_count = 1;
+    m.body = {body.data(), body.size()};
+    m.body_total = -1;
+    m.request_id = {id.data(), id.size()};
+    wallarm_verdict_t v{};
+    REQUIRE(wallarm_inspect(target, &m, 5000, &v) == WALLARM_OK);
+    return v;
+  }
+};
+
+Connector::Sent passwd(std::string id = "req-1") {
+  Connector::Sent s;
+  s.uri = "/etc/passwd";
+  s.id = std::move(id);
+  return s;
+}
+
+nlohmann::json attacks_json(const RunningNode& n) {
+  auto res = n.client().Get("/attacks.json");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  return nlohmann::json::parse(res->body);
+}
+
+}  // namespace
+
+TEST_CASE("node server: the seed's attack is registered and passed in monitoring mode") {
+  RunningNode n(node::Mode::monitoring);
+  Connector c(n.url());
+  auto v = c.request(passwd());
+  CHECK(v.code == WALLARM_OK);
+  CHECK(v.action == WALLARM_PASS);
+  CHECK(v.http_status == 200);
+  CHECK(v.node_mode == WALLARM_MODE_MONITORING);
+  REQUIRE(v.attack_count >= 1);
+  CHECK(std::string(v.attacks[0].type) == "ptrav");
+  CHECK(std::string(v.node_request_id).rfind("node-", 0) == 0);
+  auto records = attacks_json(n);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["request_id"] == "req-1");
+  CHECK(records[0]["verdict"] == "pass");
+  CHECK(records[0]["uri"] == "/etc/passwd");
+}
+
+TEST_CASE("node server: the seed's attack is blocked in block mode; benign traffic passes") {
+  RunningNode n(node::Mode::block);
+  Connector c(n.url());
+  auto v = c.request(passwd());
+  CHECK(v.action == WALLARM_BLOCK);
+  CHECK(v.http_status == 403);
+  CHECK(v.node_mode == WALLARM_MODE_BLOCK);
+  Connector::Sent benign;
+  benign.uri = "/api/v1/users/42?fields=name,email";
+  benign.id = "req-2";
+  auto ok = c.request(benign);
+  CHECK(ok.action == WALLARM_PASS);
+  CHECK(ok.attack_count == 0);
+  CHECK(attacks_json(n).size() == 1);
+}
+
+TEST_CASE("node server: safe_blocking blocks attacks from graylisted clients only") {
+  RunningNode n(node::Mode::safe_blocking, true,
+                [](node::Config& c) { REQUIRE(c.graylist.add("203.0.113.0/24")); });
+  Connector c(n.url());
+  auto from_clean = c.request(passwd());
+  CHECK(from_clean.action == WALLARM_PASS);
+  CHECK(from_clean.attack_count >= 1);
+  auto gray = passwd("req-2");
+  gray.ip = "203.0.113.9";
+  CHECK(c.request(gray).action == WALLARM_BLOCK);
+  Connector::Sent benign;
+  benign.ip = "203.0.113.9";
+  benign.id = "req-3";
+  CHECK(c.request(benign).action == WALLARM_PASS);
+}
+
+TEST_CASE("node server: the denylist blocks in every mode but off") {
+  for (node::Mode mode : {node::Mode::monitoring, node::Mode::safe_blocking, node::Mode::block,
+                          node::Mode::off}) {
+    CAPTURE(node::mode_name(mode));
+    RunningNode n(mode, false, [](node::Config& c) { REQUIRE(c.denylist.add("192.0.2.66")); });
+    Connector c(n.url());
+    Connector::Sent benign;
+    benign.ip = "192.0.2.66";
+    auto v = c.request(benign);
+    CHECK(v.action == (mode == node::Mode::off ? WALLARM_PASS : WALLARM_BLOCK));
+    if (mode != node::Mode::off) CHECK(std::string(v.attacks[0].type) == "denylist");
+  }
+}
+
+TEST_CASE("node server: off mode inspects nothing") {
+  RunningNode n(node::Mode::off);
+  Connector c(n.url());
+  auto v = c.request(passwd());
+  CHECK(v.action == WALLARM_PASS);
+  CHECK(v.attack_count == 0);
+  CHECK(v.node_mode == WALLARM_MODE_OFF);
+  CHECK(attacks_json(n).empty());
+}
+
+TEST_CASE("node server: the response message completes the attack record") {
+  RunningNode n(node::Mode::monitoring);
+  Connector c(n.url());
+  c.request(passwd("corr-1"));
+  CHECK(c.response("corr-1", 404).code == WALLARM_OK);
+  CHECK(c.response("never-seen", 200).code == WALLARM_OK);
+  auto records = attacks_json(n);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["response_status"] == 404);
+  auto metrics = n.client().Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("wallarm_node_responses_correlated_total 1") != std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_responses_uncorrelated_total 1") != std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_messages_total{type=\"response\"} 2") != std::string::npos);
+}
+
+TEST_CASE("node server: the attacks page is HTML for browsers and escapes what clients sent") {
+  RunningNode n(node::Mode::block);
+  Connector c(n.url());
+  Connector::Sent xss;
+  xss.uri = "/search?q=<script>alert(1)</script>";
+  c.request(xss);
+  auto page = n.client().Get("/attacks", {{"Accept", "text/html"}});
+  REQUIRE(page);
+  CHECK(page->get_header_value("Content-Type").find("text/html") == 0);
+  CHECK(page->body.find("<script>alert") == std::string::npos);
+  CHECK(page->body.find("&lt;script&gt;") != std::string::npos);
+  auto json = n.client().Get("/attacks");
+  REQUIRE(json);
+  CHECK(json->get_header_value("Content-Type") == "application/json");
+}
+
+TEST_CASE("node server: malformed messages get 400 with a reason, counted, and the node lives on") {
+  RunningNode n(node::Mode::block, false);
+  auto cl = n.client();
+  auto res = cl.Post("/", "GET / HTTP/1.1\r\n\r\n", "message/http");  // no protocol headers
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  CHECK(res->body.rfind("bad_protocol_version", 0) == 0);
+  httplib::Headers h{{"X-Wallarm-Protocol", "1"}, {"X-Wallarm-Message-Type", "request"},
+                     {"X-Wallarm-Request-Id", "x"}};
+  res = cl.Post("/", h, "GET / HTTP/1.1\r\nHost: x\r\n", "message/http");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  CHECK(res->body.rfind("bad_head", 0) == 0);
+  res = cl.Post("/", h, std::string("\x00\xff\xfe garbage", 11), "message/http");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+
+  // Raw bytes that are not HTTP at all, and a message cut short.
+  for (std::string raw : {std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n", 16),
+                          std::string("POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\nshort"),
+                          std::string("POST / HTTP/1.1\r\nX: ") + std::string(100000, 'a') + "\r\n\r\n"}) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(n.server->port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    CHECK(send(fd, raw.data(), raw.size(), MSG_NOSIGNAL) > 0);
+    shutdown(fd, SHUT_WR);
+    char buf[512];
+    while (recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    close(fd);
+  }
+  auto metrics = cl.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("wallarm_node_malformed_total{reason=\"bad_protocol_version\"} 1") !=
+        std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_malformed_total{reason=\"bad_head\"} 2") != std::string::npos);
+  Connector c(n.url());
+  CHECK(c.request(passwd()).code == WALLARM_OK);  // still serving
+}
+
+TEST_CASE("node server: health messages answer 200; one connection serves many messages") {
+  RunningNode n(node::Mode::monitoring, false);
+  Connector c(n.url());
+  for (int i = 0; i < 20; ++i) CHECK(c.request(Connector::Sent{}).code == WALLARM_OK);
+  wallarm_stats_t s{};
+  REQUIRE(wallarm_target_stats(c.target, &s) == WALLARM_OK);
+  CHECK(s.conn_opened == 1);
+  wallarm_message_t health{};
+  health.type = WALLARM_MSG_HEALTH;
+  wallarm_verdict_t v{};
+  REQUIRE(wallarm_inspect(c.target, &health, 2000, &v) == WALLARM_OK);
+  CHECK(v.code == WALLARM_OK);
+}
+
+TEST_CASE("node server: delay_ms holds each verdict back") {
+  RunningNode n(node::Mode::monitoring, false, [](node::Config& c) { c.delay_ms = 50; });
+  Connector c(n.url());
+  auto start = Clock::now();
+  c.request(Connector::Sent{});
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() >= 50);
+}
