@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config binutils
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
-  libluajit2-5.1-dev luajit2
+  libluajit2-5.1-dev luajit2 lua-busted
   doctest-dev libbenchmark-dev
   libmodsecurity-dev modsecurity-crs libcpp-httplib-dev nlohmann-json3-dev
 )

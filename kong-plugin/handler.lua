@@ -1,0 +1,148 @@
+-- The kong-lua plugin: sends every request (and its response) to a Wallarm
+-- filtering node through libwallarm, and enforces the verdict. The work is
+-- in the modules it calls; this file only dispatches Kong's phases.
+local wallarm = require "kong.plugins.kong-lua.wallarm"
+local messages = require "kong.plugins.kong-lua.messages"
+local counters = require "kong.plugins.kong-lua.counters"
+
+local kong = kong
+local ngx = ngx
+local setmetatable = setmetatable
+
+local WallarmHandler = {
+  -- Before authentication and rate limiting: an attack is stopped before
+  -- anything else in Kong spends work on it.
+  PRIORITY = 2800,
+  VERSION = wallarm.VERSION,
+}
+
+-- Node targets of this worker, one per plugin configuration. Kong builds a
+-- new conf table when a configuration changes; the old one, and with it its
+-- target, is then collected (the binding releases it in a finalizer).
+local targets = setmetatable({}, { __mode = "k" })
+local ready, startup_error = false, nil
+
+local function target_for(conf)
+  local t = targets[conf]
+  if t then
+    return t
+  end
+  local err
+  t, err = wallarm.target {
+    url = conf.wallarm_node_address,
+    max_connections = conf.max_connections,
+    max_conn_age_s = conf.max_connection_age_s,
+    request_body_limit = conf.request_body_limit,
+    response_body_limit = conf.response_body_limit,
+    tls_verify = conf.tls_verify,
+    ca_file = conf.ca_file,
+  }
+  if not t then
+    return nil, err
+  end
+  targets[conf] = t
+  return t
+end
+
+local function request_id()
+  -- Kong 3.5+ has its own; older ones and plain nginx have $request_id.
+  -- Read once: an unreferenced $request_id changes on every read.
+  return ngx.var.kong_request_id or ngx.var.request_id
+end
+
+local function block(conf, ctx, reason)
+  ctx.blocked = reason
+  return kong.response.exit(conf.block_status, {
+    message = "Request blocked by Wallarm",
+    request_id = ctx.request_id,
+  })
+end
+
+-- No verdict: apply the configured fallback, visibly.
+local function fall_back(conf, ctx, code, detail)
+  counters.node_error(code)
+  counters.log_limited(code, "no verdict from the node (", code, ": ", detail,
+                       "), request ", ctx.request_id, ", fallback ", conf.fallback)
+  if conf.fallback == "block" then
+    counters.count("fallback_block")
+    return block(conf, ctx, "fallback")
+  end
+  counters.count("fallback_pass")
+end
+
+function WallarmHandler:init_worker()
+  local ok, err = wallarm.load()
+  if ok then
+    ok, err = wallarm.init_worker()
+  end
+  if not ok then
+    startup_error = err
+    kong.log.err("cannot start the Wallarm connector: ", err)
+    return
+  end
+  ready = true
+  counters.start(wallarm)
+end
+
+function WallarmHandler:access(conf)
+  local ctx = kong.ctx.plugin
+  ctx.request_id = request_id()
+  if not ready then
+    return fall_back(conf, ctx, "ESTARTUP", startup_error or "not started")
+  end
+  local target, err = target_for(conf)
+  if not target then
+    return fall_back(conf, ctx, "ECONFIG", err)
+  end
+  ctx.target = target
+
+  local msg = messages.request(conf, ctx)
+  if not conf.blocking then
+    local ok, code = target:send(msg, true, conf.timeout_ms)
+    ctx.sent = ok
+    counters.count(ok and "out_of_band" or "out_of_band_dropped")
+    if not ok then
+      counters.node_error(code)
+    end
+    return
+  end
+
+  local verdict = target:inspect(msg, conf.timeout_ms)
+  ctx.sent = verdict.code ~= "EUNAVAILABLE" and verdict.code ~= "EQUEUE"
+  if not verdict.ok then
+    return fall_back(conf, ctx, verdict.code, verdict.detail)
+  end
+  if verdict.action == "block" then
+    counters.count("blocked")
+    return block(conf, ctx, "attack")
+  end
+  counters.count("passed")
+end
+
+function WallarmHandler:header_filter(conf)
+  local ctx = kong.ctx.plugin
+  if conf.inspect_response and ctx.sent then
+    messages.response_head(ctx)
+  end
+end
+
+function WallarmHandler:body_filter(conf)
+  local ctx = kong.ctx.plugin
+  if ctx.response_msg and conf.inspect_response_body then
+    messages.response_chunk(ctx, ngx.arg[1], conf.response_body_limit)
+  end
+end
+
+function WallarmHandler:log(conf)
+  local ctx = kong.ctx.plugin
+  local msg = ctx.response_msg and messages.response(ctx)
+  if msg and ctx.target then
+    -- Fire and forget: the engine thread sends it after the client is served.
+    local ok, code = ctx.target:send(msg, not conf.blocking, conf.timeout_ms)
+    if not ok then
+      counters.node_error(code)
+    end
+  end
+end
+
+return WallarmHandler

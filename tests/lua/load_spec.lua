@@ -1,0 +1,189 @@
+-- Loading the binding and the library: the cdef guard, module names, the
+-- library search and the ABI check. Runs without nginx.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
+  .. "?.lua;" .. package.path
+local helpers = require "helpers"
+local ffi = require "ffi"
+
+-- ffi.cdef calls that declare the binding's types, counted from here on.
+local real_cdef = ffi.cdef
+local wallarm_cdefs = 0
+local declared_before = pcall(ffi.typeof, "wallarm_engine_t")
+
+local function counting_cdef(def)
+  if def:find("wallarm_engine_t", 1, true) then
+    wallarm_cdefs = wallarm_cdefs + 1
+  end
+  return real_cdef(def)
+end
+
+local function read_source(name)
+  return assert(loadfile(helpers.root .. "/ffi/" .. name .. ".lua"))
+end
+
+describe("require", function()
+  local saved_ngx
+
+  setup(function()
+    saved_ngx = rawget(_G, "ngx")
+    -- Any access to ngx while the module loads fails the test.
+    _G.ngx = setmetatable({}, { __index = function(_, k)
+      error("ngx." .. tostring(k) .. " touched at require time", 2)
+    end })
+    ffi.cdef = counting_cdef
+  end)
+
+  teardown(function()
+    ffi.cdef = real_cdef
+    _G.ngx = saved_ngx
+  end)
+
+  it("runs on OpenResty's LuaJIT 2.1 and finds ffi/wallarm.lua", function()
+    assert.truthy(jit, "not LuaJIT: run busted with --lua=luajit")
+    assert.matches("^LuaJIT 2%.1", jit.version)
+    local path = package.searchpath("wallarm", package.path)
+    assert.equal(helpers.root .. "/ffi/wallarm.lua", path)
+  end)
+
+  it("loads without ngx and without loading the library", function()
+    assert.is_false(declared_before)
+    local wallarm = require "wallarm"
+    assert.equal("table", type(wallarm))
+    assert.equal("0.1.0", wallarm.VERSION)
+    assert.equal(1, wallarm.ABI)
+    assert.is_nil(wallarm.library_version())
+    assert.equal(1, wallarm_cdefs)
+    assert.is_true(pcall(ffi.typeof, "wallarm_verdict_t"))
+  end)
+
+  it("does not declare the cdef again under another module name", function()
+    -- As Kong loads it: kong.plugins.kong-lua.wallarm next to
+    -- kong.plugins.kong-lua.wallarm_cdef.
+    package.preload["kong.plugins.kong-lua.wallarm"] = read_source("wallarm")
+    package.preload["kong.plugins.kong-lua.wallarm_cdef"] = read_source("wallarm_cdef")
+    local kong_wallarm = require "kong.plugins.kong-lua.wallarm"
+    assert.equal(1, wallarm_cdefs)
+    assert.truthy(package.loaded["kong.plugins.kong-lua.wallarm_cdef"])
+    assert.are_not.equal(require "wallarm", kong_wallarm)
+    -- and a third time, loaded as a plain chunk with no module name
+    local chunk = read_source("wallarm")
+    local third = chunk()
+    assert.equal(1, wallarm_cdefs)
+    assert.equal("0.1.0", third.VERSION)
+  end)
+
+  it("finds its cdef module relative to its own name", function()
+    local marker = "-- a cdef module that is not the real one"
+    package.preload["elsewhere.wallarm_cdef"] = function() return marker end
+    package.preload["elsewhere.wallarm"] = read_source("wallarm")
+    require "elsewhere.wallarm"
+    -- the cdef is declared already, so the module only had to load it
+    assert.equal(marker, package.loaded["elsewhere.wallarm_cdef"])
+    assert.equal(1, wallarm_cdefs)
+  end)
+end)
+
+describe("wallarm.load", function()
+  local wallarm
+
+  setup(function()
+    wallarm = require "wallarm"
+    ffi.cdef([[int setenv(const char *name, const char *value, int overwrite);
+               int unsetenv(const char *name);]])
+  end)
+
+  it("raises on a path that is not a string", function()
+    assert.has_error(function() wallarm.load(42) end, "path: string expected, got number")
+  end)
+
+  it("raises in code_name before the library is loaded", function()
+    local ok, err = pcall(wallarm.code_name, -10)
+    assert.is_false(ok)
+    assert.matches("call wallarm.load%(%) first", err)
+  end)
+
+  it("names a path that does not exist", function()
+    local ok, err = wallarm.load("/nonexistent/dir/libwallarm.so")
+    assert.is_nil(ok)
+    assert.matches("^cannot load libwallarm: ", err)
+    assert.matches("/nonexistent/dir/libwallarm.so", err, 1, true)
+  end)
+
+  it("names the path from WALLARM_LIBRARY", function()
+    ffi.C.setenv("WALLARM_LIBRARY", "/nonexistent/from-env.so", 1)
+    local ok, err = wallarm.load()
+    ffi.C.unsetenv("WALLARM_LIBRARY")
+    assert.is_nil(ok)
+    assert.matches("/nonexistent/from-env.so", err, 1, true)
+  end)
+
+  it("lists every default name it tried", function()
+    local saved = os.getenv("WALLARM_LIBRARY")
+    ffi.C.unsetenv("WALLARM_LIBRARY")
+    -- Only meaningful when the loader cannot find libwallarm by name.
+    local ok, err = wallarm.load()
+    if saved then ffi.C.setenv("WALLARM_LIBRARY", saved, 1) end
+    if ok then
+      pending("libwallarm is on the loader path")
+      return
+    end
+    assert.matches("libwallarm.so", err, 1, true)
+    assert.matches("libwallarm.so.1", err, 1, true)
+  end)
+
+  it("refuses a library that is not libwallarm", function()
+    local ok, err = wallarm.load("libc.so.6")
+    assert.is_nil(ok)
+    assert.matches("libc.so.6: not libwallarm", err, 1, true)
+  end)
+
+  it("refuses a library of another ABI", function()
+    local fake = helpers.fake_abi_library
+    if not fake then
+      pending("WALLARM_FAKE_ABI_LIBRARY not set (ctest sets it)")
+      return
+    end
+    local ok, err = wallarm.load(fake)
+    assert.is_nil(ok)
+    assert.equal("cannot load libwallarm: libwallarm ABI 2 found, 1 expected ("
+                 .. fake .. ")", err)
+    assert.is_nil(wallarm.library_version())
+  end)
+
+  it("loads the built library, whose version is the binding's", function()
+    assert.is_true(wallarm.load(helpers.library))
+    assert.equal(wallarm.VERSION, wallarm.library_version())
+  end)
+
+  it("loads once: later calls succeed at once, whatever the path", function()
+    assert.is_true(wallarm.load())
+    assert.is_true(wallarm.load("/nonexistent/libwallarm.so"))
+  end)
+
+  it("shares the loaded library with copies under other names", function()
+    local kong_wallarm = require "kong.plugins.kong-lua.wallarm"
+    assert.equal(wallarm.VERSION, kong_wallarm.library_version())
+    assert.is_true(kong_wallarm.load())
+    assert.equal("ECONNREFUSED", kong_wallarm.code_name(-10))
+  end)
+
+  it("names codes", function()
+    assert.equal("OK", wallarm.code_name(0))
+    assert.equal("ECONNREFUSED", wallarm.code_name(-10))
+    assert.equal("ETIMEOUT", wallarm.code_name(-9))
+    assert.equal("EINTERNAL", wallarm.code_name(-19))
+    assert.equal("node refused the connection", wallarm.strerror(-10))
+    assert.equal("string", type(wallarm.code_name(-1000)))
+    assert.has_error(function() wallarm.code_name("x") end, "code: number expected, got string")
+  end)
+
+  it("lets init_worker fail cleanly outside nginx", function()
+    -- No ngx, no timer: an error value, not a crash.
+    local saved = rawget(_G, "ngx")
+    _G.ngx = nil
+    local ok, err = wallarm.init_worker({})
+    _G.ngx = saved
+    assert.is_nil(ok)
+    assert.matches("timer", err)
+  end)
+end)
