@@ -17,10 +17,13 @@ local _M = {}
 
 local SP, TAB = str_byte(" "), str_byte("\t")
 
--- HTTP/1.x: the raw header block keeps order, duplicates and case.
--- lua-nginx-module restores the bytes nginx overwrote by guessing, and a
--- value with trailing spaces comes back as the value, LF, and the spaces:
--- such a "continuation" line (nginx rejects real ones) is joined back.
+-- HTTP/1.x: the raw header block keeps order, duplicates and case. nginx
+-- writes a NUL over the byte after each value (the first trailing space,
+-- when there is one) and lua-nginx-module gives it back as a bare LF, so
+-- "X: abc  " comes back as "X: abc", LF, " ", CRLF. A bare LF followed by a
+-- CRLF-ended piece that is empty or starts with blanks is such a space, and
+-- the value is joined back whole. (A client's own bare-LF line endings are
+-- followed by a piece without CR, and stay line ends.)
 local function raw_headers(out)
   local ok, raw = pcall(ngx.req.raw_header, true)
   if not ok or type(raw) ~= "string" then
@@ -28,29 +31,30 @@ local function raw_headers(out)
   end
   local n = 0
   local pos, len = 1, #raw
+  local after_bare_lf = false
   while pos <= len do
     local eol = str_find(raw, "\n", pos, true) or len + 1
     local stop = eol - 1
-    if stop >= pos and str_byte(raw, stop) == 13 then
+    local crlf = stop >= pos and str_byte(raw, stop) == 13
+    if crlf then
       stop = stop - 1
     end
-    if stop >= pos then
-      local first = str_byte(raw, pos)
-      if (first == SP or first == TAB) and n > 0 then
-        out[n] = out[n] .. str_sub(raw, pos, stop)
-      else
-        local colon = str_find(raw, ":", pos, true)
-        if colon and colon <= stop then
-          local vstart = colon + 1
-          while vstart <= stop and (str_byte(raw, vstart) == SP or str_byte(raw, vstart) == TAB) do
-            vstart = vstart + 1
-          end
-          out[n + 1] = str_sub(raw, pos, colon - 1)
-          out[n + 2] = str_sub(raw, vstart, stop)
-          n = n + 2
+    local first = str_byte(raw, pos)
+    if after_bare_lf and crlf and n > 0 and (stop < pos or first == SP or first == TAB) then
+      out[n] = out[n] .. " " .. str_sub(raw, pos, stop)
+    elseif stop >= pos then
+      local colon = str_find(raw, ":", pos, true)
+      if colon and colon <= stop then
+        local vstart = colon + 1
+        while vstart <= stop and (str_byte(raw, vstart) == SP or str_byte(raw, vstart) == TAB) do
+          vstart = vstart + 1
         end
+        out[n + 1] = str_sub(raw, pos, colon - 1)
+        out[n + 2] = str_sub(raw, vstart, stop)
+        n = n + 2
       end
     end
+    after_bare_lf = not crlf and eol <= len
     pos = eol + 1
   end
   return n

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config binutils
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2 lua-busted
+  nginx libnginx-mod-http-lua lua-resty-core lua-cjson
   doctest-dev libbenchmark-dev
   libmodsecurity-dev modsecurity-crs libcpp-httplib-dev nlohmann-json3-dev
 )

@@ -1,0 +1,152 @@
+// Out-of-band mode, node failures with both fallbacks, and the event loop
+// staying free while requests wait for the node.
+#include <doctest/doctest.h>
+
+#include <future>
+
+#include "servers.h"
+#include "test_util.h"
+
+using namespace e2e;
+
+namespace {
+const std::string kHost = "Host: kong-lua-test.wallarm";
+}
+
+TEST_CASE("e2e: out-of-band mode passes attacks at once and the node still records them") {
+  TempDir dir("oob");
+  // A blocking node that takes 500 ms per verdict.
+  RefNode node(dir.path(), node_options("block", 500));
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"blocking", false}}))}});
+  nginx.start();
+
+  std::vector<double> latencies;
+  for (int i = 0; i < 5; ++i) {
+    const std::string tag = unique_tag("oob");
+    auto r = http_get(nginx.url("main", "/etc/passwd?oob=" + std::to_string(i)),
+                      {kHost, "X-E2E-Tag: " + tag});
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    CHECK(nginx.upstream_seen(tag) == 1);
+    latencies.push_back(r.total_ms);
+  }
+  INFO("latencies (ms): max " << percentile(latencies, 100) << ", median " << percentile(latencies, 50));
+  CHECK(percentile(latencies, 100) < 150.0);
+
+  json rec = node.wait_attack([](const json& a) { return a.value("uri", "") == "/etc/passwd?oob=0"; });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  CHECK(has_attack_type(rec, "ptrav"));
+  CHECK(rec.value("out_of_band", false) == true);
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: node down, slow or answering garbage: fallback pass and block within the timeout") {
+  TempDir dir("fallback");
+  const int timeout_ms = 300;
+  RefNode slow(dir.path(), node_options("monitoring", 2000, "none"));
+  JunkServer junk;
+  const uint16_t closed = free_port();  // nothing listens there
+
+  const std::vector<std::pair<std::string, std::string>> nodes = {
+      {"down", "http://127.0.0.1:" + std::to_string(closed) + "/"},
+      {"slow", slow.url()},
+      {"garbage", "http://127.0.0.1:" + std::to_string(junk.port()) + "/"},
+  };
+  std::vector<Route> routes;
+  for (const auto& [name, url] : nodes) {
+    for (const std::string fallback : {"pass", "block"}) {
+      routes.push_back({name + "-" + fallback,
+                        plugin(node_config(url, {{"timeout_ms", timeout_ms}, {"fallback", fallback}}))});
+    }
+  }
+  Nginx nginx(dir.path(), routes);
+  nginx.start();
+
+  // Generous for a loaded 2-core machine, still far below the slow node's 2 s.
+  const double margin_ms = 400;
+  for (const auto& [name, url] : nodes) {
+    for (const std::string fallback : {"pass", "block"}) {
+      const std::string route = name + "-" + fallback;
+      CAPTURE(route);
+      for (int i = 0; i < 3; ++i) {  // the first and later requests (circuit breaker)
+        CAPTURE(i);
+        const std::string tag = unique_tag(route);
+        auto r = http_get(nginx.url(route, "/api/item?i=" + std::to_string(i)), {kHost, "X-E2E-Tag: " + tag});
+        INFO(r.status << " " << r.error << " " << r.body << " in " << r.total_ms << " ms");
+        CHECK(r.total_ms < timeout_ms + margin_ms);
+        if (fallback == "pass") {
+          CHECK(r.status == 200);
+          CHECK(nginx.upstream_seen(tag) == 1);
+        } else {
+          CHECK(r.status == 403);
+          CHECK(nginx.upstream_seen(tag) == 0);
+        }
+      }
+    }
+  }
+  CHECK(junk.connections.load() > 0);
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: requests waiting for the node leave the worker's event loop free") {
+  TempDir dir("eventloop");
+  RefNode node(dir.path(), node_options("monitoring", 500, "none", {"--threads", "64"}));
+  Nginx nginx(dir.path(),
+              {{"main", plugin(node_config(node.url(), {{"timeout_ms", 2000}}))}, {"plain", std::nullopt}},
+              nginx_options(1));
+  nginx.start();
+
+  const int waiting = 20;
+  // Warm up: the connector opens its connections to the node (the reference
+  // node's listen backlog is small, so a burst of new connections can see a
+  // SYN retransmit), and the upstream connections open.
+  {
+    std::vector<std::future<HttpResponse>> warm;
+    for (int i = 0; i < waiting; ++i)
+      warm.push_back(std::async(std::launch::async, [&, i] {
+        return http_get(nginx.url("main", "/warmup/" + std::to_string(i)), {kHost}, 10000);
+      }));
+    for (auto& f : warm) REQUIRE(f.get().status == 200);
+    REQUIRE(http_get(nginx.url("plain", "/warmup"), {kHost}).status == 200);
+  }
+
+  std::vector<std::future<HttpResponse>> slow;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < waiting; ++i) {
+    slow.push_back(std::async(std::launch::async, [&, i] {
+      return http_get(nginx.url("main", "/slow/" + std::to_string(i)), {kHost}, 10000);
+    }));
+  }
+  // Let them all reach the node (node delay 500 ms), then measure over most
+  // of the time they wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<double> fast;
+  auto measure_end = t0;
+  for (int i = 0; i < 40; ++i) {
+    auto r = http_get(nginx.url("plain", "/fast/" + std::to_string(i)), {kHost}, 5000);
+    REQUIRE(r.status == 200);
+    fast.push_back(r.total_ms);
+    measure_end = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const double measured_until_ms =
+      std::chrono::duration<double, std::milli>(measure_end - t0).count();
+
+  std::vector<double> slow_ms;
+  for (auto& f : slow) {
+    auto r = f.get();
+    CHECK(r.status == 200);
+    slow_ms.push_back(r.total_ms);
+  }
+  INFO("fast requests: p50 " << percentile(fast, 50) << " ms, p99 " << percentile(fast, 99)
+                             << " ms, max " << percentile(fast, 100) << " ms; measured until "
+                             << measured_until_ms << " ms after the slow ones started");
+  INFO("slow requests: min " << percentile(slow_ms, 0) << " ms, max " << percentile(slow_ms, 100) << " ms");
+  // The slow ones really waited for the node while the fast ones ran.
+  CHECK(percentile(slow_ms, 0) >= 450.0);
+  CHECK(measured_until_ms < 450.0);
+  CHECK(percentile(fast, 99) < 50.0);
+  CHECK(nginx.workers()["count"] == 1);
+  check_clean_log(nginx);
+}

@@ -1,0 +1,399 @@
+// Traffic through the plugin: the seed attack, benign traffic byte for byte,
+// large and chunked bodies, response inspection.
+#include <doctest/doctest.h>
+
+#include "servers.h"
+#include "test_util.h"
+
+using namespace e2e;
+
+namespace {
+
+const std::string kHost = "Host: kong-lua-test.wallarm";
+
+json echo_of(const HttpResponse& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? json() : j;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: seed attack passes in monitoring mode and the node records it") {
+  TempDir dir("seed-mon");
+  RefNode node(dir.path(), node_options("monitoring"));
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url()))}});
+  nginx.start();
+
+  const std::string tag = unique_tag("seed");
+  auto r = http_get(nginx.url("main", "/etc/passwd"), {kHost, "X-E2E-Tag: " + tag});
+  INFO("response: " << r.status << " " << r.error << " " << r.body);
+  REQUIRE(r.status == 200);
+  CHECK(echo_of(r).value("uri", "") == "/etc/passwd");
+  CHECK(nginx.upstream_seen(tag) == 1);
+
+  json rec = node.wait_attack([](const json& a) { return a.value("uri", "") == "/etc/passwd"; });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  CHECK(has_attack_type(rec, "ptrav"));
+  CHECK(rec.value("host", "") == "kong-lua-test.wallarm");
+  CHECK(rec.value("method", "") == "GET");
+  CHECK(rec.value("client_ip", "") == "127.0.0.1");
+  CHECK(rec.value("verdict", "") == "pass");
+  CHECK(rec.value("mode", "") == "monitoring");
+  CHECK(rec.value("out_of_band", true) == false);
+  CHECK_FALSE(rec.value("request_id", "").empty());
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: seed attack is blocked in block mode with the request id, upstream untouched") {
+  TempDir dir("seed-block");
+  RefNode node(dir.path(), node_options("block"));
+  // Kong 3.4 (no $kong_request_id, $request_id unreferenced) and 3.9.
+  for (const std::string version : {"3.4.2", "3.9.1"}) {
+    CAPTURE(version);
+    fs::path sub = dir.path() / version;
+    fs::create_directories(sub);
+    Nginx nginx(sub, {{"main", plugin(node_config(node.url()))}}, nginx_options(1, version));
+    nginx.start();
+
+    const std::string tag = unique_tag("seedblock");
+    const std::string path = "/etc/passwd?v=" + version;
+    auto r = http_get(nginx.url("main", path), {kHost, "X-E2E-Tag: " + tag});
+    INFO("response: " << r.status << " " << r.error << " " << r.body);
+    REQUIRE(r.status == 403);
+    CHECK(r.header("Content-Type").rfind("application/json", 0) == 0);
+    json body = json::parse(r.body, nullptr, false);
+    REQUIRE_FALSE(body.is_discarded());
+
+    json rec = node.wait_attack([&](const json& a) { return a.value("uri", "") == path; });
+    INFO("node records: " << node.attacks().dump());
+    REQUIRE(rec.is_object());
+    CHECK(has_attack_type(rec, "ptrav"));
+    CHECK(rec.value("verdict", "") == "block");
+    const std::string rid = rec.value("request_id", "");
+    REQUIRE_FALSE(rid.empty());
+    INFO("request id sent to the node: " << rid);
+    CHECK(json_has_string(body, rid));
+    // Never proxied.
+    CHECK(nginx.upstream_seen(tag) == 0);
+    check_clean_log(nginx);
+  }
+}
+
+TEST_CASE("e2e: benign traffic reaches the upstream byte for byte") {
+  TempDir dir("benign");
+  RefNode node(dir.path(), node_options("monitoring"));
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url()))}, {"plain", std::nullopt}});
+  nginx.start();
+
+  struct Case {
+    const char* name;
+    std::string method, path;
+    std::vector<std::string> headers;
+    std::optional<std::string> body;
+  };
+  const std::vector<std::string> common = {
+      kHost,        "User-Agent: e2e-client/1.0", "Accept: application/json",
+      "X-Dup: one", "x-lower-case: v",            "X-Dup: two",
+      "X-Under_Score: u", "Cookie: session=abc; theme=dark",
+  };
+  auto with = [&](std::vector<std::string> extra) {
+    auto h = common;
+    h.insert(h.end(), extra.begin(), extra.end());
+    return h;
+  };
+  std::vector<Case> cases = {
+      {"GET with query", "GET", "/api/v1/items?id=42&sort=desc&empty=", common, std::nullopt},
+      {"POST JSON", "POST", "/api/v1/items", with({"Content-Type: application/json"}),
+       std::string(R"({"name":"widget","tags":["a","b"],"qty":3,"price":9.99})")},
+      {"POST form", "POST", "/api/v1/form", with({"Content-Type: application/x-www-form-urlencoded"}),
+       std::string("name=widget&qty=3&note=hello+world%21")},
+      {"POST binary (in memory)", "POST", "/api/v1/blob",
+       with({"Content-Type: application/octet-stream"}), random_bytes(4096, 7)},
+      {"PUT binary (buffered to a file)", "PUT", "/api/v1/blob/2",
+       with({"Content-Type: application/octet-stream"}), random_bytes(65536, 8)},
+      {"DELETE", "DELETE", "/api/v1/items/42", common, std::nullopt},
+  };
+
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto send = [&](const std::string& route) {
+      HttpRequest req;
+      req.method = c.method;
+      req.url = nginx.url(route, c.path);
+      req.headers = c.headers;
+      req.body = c.body;
+      return http(req);
+    };
+    auto via_plugin = send("main");
+    auto via_plain = send("plain");
+    INFO("plugin route: " << via_plugin.status << " " << via_plugin.error);
+    REQUIRE(via_plugin.status == 200);
+    REQUIRE(via_plain.status == 200);
+    json a = echo_of(via_plugin), b = echo_of(via_plain);
+    REQUIRE(a.is_object());
+    // Identical to what the same proxy sends without the plugin.
+    CHECK(a["method"] == b["method"]);
+    CHECK(a["uri"] == b["uri"]);
+    CHECK(a["raw_header"] == b["raw_header"]);
+    CHECK(a["body_len"] == b["body_len"]);
+    CHECK(a["body_md5"] == b["body_md5"]);
+    // And to what the client sent.
+    CHECK(a["method"] == c.method);
+    CHECK(a["uri"] == c.path);
+    const std::string sent = c.body.value_or("");
+    CHECK(a["body_len"].get<size_t>() == sent.size());
+    CHECK(a["body_md5"] == md5_hex(sent));
+    const std::string raw = a["raw_header"].get<std::string>();
+    size_t pos = 0;
+    for (const auto& h : c.headers) {
+      size_t at = raw.find("\r\n" + h + "\r\n", pos);
+      INFO("header in order: " << h << "\nupstream saw:\n" << raw);
+      CHECK(at != std::string::npos);
+      if (at != std::string::npos) pos = at + 2;
+    }
+    // The client's response is the upstream's.
+    CHECK(via_plugin.body == via_plain.body);
+    CHECK(via_plugin.header("Content-Type") == via_plain.header("Content-Type"));
+  }
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and the node up to the limit") {
+  TempDir dir("bodies");
+  CaptureNode capture;
+  const std::string capture_url = "http://127.0.0.1:" + std::to_string(capture.port()) + "/";
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(capture_url))},
+                           {"small", plugin(node_config(capture_url, {{"request_body_limit", 1000}}))}});
+  nginx.start();
+
+  auto message_for = [&](const std::string& tag) {
+    return capture.wait_for(
+        [&](const CapturedMessage& m) {
+          return m.header("X-Wallarm-Message-Type") == "request" &&
+                 m.embedded_head().find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
+        },
+        std::chrono::milliseconds(5000));
+  };
+
+  SUBCASE("2 MiB body, buffered to a file by nginx, cut at the 1 MiB default limit") {
+    const std::string body = random_bytes(2 * 1024 * 1024, 11);
+    const std::string tag = unique_tag("large");
+    HttpRequest req;
+    req.method = "POST";
+    req.url = nginx.url("main", "/upload");
+    req.headers = {kHost, "Content-Type: application/octet-stream", "X-E2E-Tag: " + tag};
+    req.body = body;
+    auto r = http(req);
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    json echo = echo_of(r);
+    CHECK(echo["body_len"].get<size_t>() == body.size());
+    CHECK(echo["body_md5"] == md5_hex(body));
+
+    CapturedMessage m = message_for(tag);
+    REQUIRE(m.method == "POST");
+    CHECK(m.header("X-Wallarm-Body-Truncated") == "2097152");
+    CHECK(m.embedded_head().rfind("POST /upload HTTP/1.1\r\n", 0) == 0);
+    CHECK(m.embedded_head().find("\r\nContent-Length: 2097152\r\n") != std::string::npos);
+    const std::string got = m.embedded_body();
+    CHECK(got.size() == 1048576);
+    CHECK((got == body.substr(0, 1048576)));
+  }
+
+  SUBCASE("chunked 300 KB body: de-chunked, complete at the upstream and at the node") {
+    const std::string body = random_bytes(300000, 12);
+    const std::string tag = unique_tag("chunked");
+    HttpRequest req;
+    req.method = "POST";
+    req.url = nginx.url("main", "/chunked");
+    req.headers = {kHost, "Content-Type: application/octet-stream", "X-E2E-Tag: " + tag};
+    req.body = body;
+    req.chunked = true;
+    req.chunk_size = 7000;
+    auto r = http(req);
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    json echo = echo_of(r);
+    CHECK(echo["body_len"].get<size_t>() == body.size());
+    CHECK(echo["body_md5"] == md5_hex(body));
+
+    CapturedMessage m = message_for(tag);
+    REQUIRE(m.method == "POST");
+    CHECK(m.header("X-Wallarm-Body-Truncated").empty());
+    CHECK(m.embedded_head().find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
+    CHECK(m.embedded_body().size() == body.size());
+    CHECK((m.embedded_body() == body));
+  }
+
+  SUBCASE("in-memory body over a configured 1000-byte limit") {
+    const std::string body = random_bytes(5000, 13);
+    const std::string tag = unique_tag("small");
+    HttpRequest req;
+    req.method = "POST";
+    req.url = nginx.url("small", "/small");
+    req.headers = {kHost, "Content-Type: application/octet-stream", "X-E2E-Tag: " + tag};
+    req.body = body;
+    auto r = http(req);
+    REQUIRE(r.status == 200);
+    CHECK(echo_of(r)["body_md5"] == md5_hex(body));
+    CapturedMessage m = message_for(tag);
+    REQUIRE(m.method == "POST");
+    CHECK(m.header("X-Wallarm-Body-Truncated") == "5000");
+    CHECK((m.embedded_body() == body.substr(0, 1000)));
+  }
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: the reference node inspects a large body up to the limit") {
+  TempDir dir("large-node");
+  RefNode node(dir.path(), node_options("monitoring"));
+  // A 256 KiB body (nginx buffers it to a file) with a 64 KiB limit: CRS
+  // over a full 1 MiB form takes over a second on this machine.
+  const size_t limit = 65536, total = 256 * 1024;
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"request_body_limit", limit},
+                                                                    {"timeout_ms", 10000}}))}});
+  nginx.start();
+
+  const std::string attack = "q=1' UNION SELECT username, password FROM users--";
+  auto post = [&](const std::string& path, const std::string& body) {
+    HttpRequest req;
+    req.method = "POST";
+    req.url = nginx.url("main", path);
+    req.headers = {kHost, "Content-Type: application/x-www-form-urlencoded"};
+    req.body = body;
+    return http(req);
+  };
+  // The attack in the first bytes: inside what the node receives.
+  std::string early = attack + "&pad=";
+  early += std::string(total - early.size(), 'a');
+  auto r1 = post("/search-early", early);
+  INFO("took " << r1.total_ms << " ms");
+  REQUIRE(r1.status == 200);
+  json rec = node.wait_attack([](const json& a) { return a.value("uri", "") == "/search-early"; });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  bool in_body = false;
+  for (const auto& a : rec["attacks"])
+    if (a.value("location", "").find("body") != std::string::npos) in_body = true;
+  CHECK(in_body);
+
+  // The same attack past the limit: cut off before the node, so not detected.
+  std::string late = "pad=" + std::string(total - attack.size() - 5, 'a') + "&" + attack;
+  auto r2 = post("/search-late", late);
+  REQUIRE(r2.status == 200);
+  // The node answered the request (it was inspected) ...
+  CHECK(eventually([&] { return node.metric("wallarm_node_messages_total{type=\"request\"}") >= 2; }));
+  // ... and found nothing.
+  json none = node.wait_attack([](const json& a) { return a.value("uri", "") == "/search-late"; },
+                               std::chrono::milliseconds(1000));
+  CHECK(none.is_null());
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: response inspection correlates responses and leaves them intact") {
+  TempDir dir("response");
+  RefNode node(dir.path(), node_options("monitoring"));
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"inspect_response", true}}))},
+                           {"plain", std::nullopt}});
+  nginx.start();
+  const std::string series = "wallarm_node_responses_correlated_total";
+  const double before = node.metric(series);
+  REQUIRE(before >= 0);
+
+  // The upstream's own status reaches the node's record.
+  auto r = http_get(nginx.url("main", "/etc/passwd?e2e_status=201"), {kHost});
+  REQUIRE(r.status == 201);
+  json rec = node.wait_attack([](const json& a) {
+    return a.value("uri", "") == "/etc/passwd?e2e_status=201" && a["response_status"].is_number();
+  });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  CHECK(rec["response_status"] == 201);
+
+  // Response bodies pass through unchanged, with and without Content-Length.
+  for (const std::string q : {"?e2e_size=200000", "?e2e_size=200000&e2e_chunked=1", "?e2e_size=10"}) {
+    CAPTURE(q);
+    auto a = http_get(nginx.url("main", "/download" + q), {kHost});
+    auto b = http_get(nginx.url("plain", "/download" + q), {kHost});
+    REQUIRE(a.status == 200);
+    const size_t n = std::stoul(q.substr(q.find('=') + 1));
+    CHECK(a.body.size() == n);
+    CHECK((a.body == upstream_pattern(n)));
+    CHECK((a.body == b.body));
+  }
+  // One correlated response per proxied request.
+  CHECK(eventually([&] { return node.metric(series) >= before + 4; }));
+  INFO("correlated: " << node.metric(series));
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: the node receives the client's request head exactly") {
+  TempDir dir("head");
+  CaptureNode capture;
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(
+                                        "http://127.0.0.1:" + std::to_string(capture.port()) + "/"))}});
+  nginx.start();
+
+  const std::string tag = unique_tag("head");
+  const std::string target = "/p%20q/r;m=1?a=1&b=%2F&c&d=%C3%A9";
+  // As sent by the client, and as protocol v1 writes each line: name, ":",
+  // one SP, the value untrimmed (docs/protocol.md 4.1).
+  const std::vector<std::pair<std::string, std::string>> sent_and_expected = {
+      {kHost, kHost},
+      {"X-Dup: one", "X-Dup: one"},
+      {"x-lower-case: v", "x-lower-case: v"},
+      {"X-Dup: two", "X-Dup: two"},
+      // nginx overwrites the first trailing SP with NUL and lua-nginx-module's
+      // raw_header() gives it back as LF: the connector must restore the SP.
+      {"X-Trailing: abc   ", "X-Trailing: abc   "},
+      {"X-Trailing-One: abc ", "X-Trailing-One: abc "},
+      {"X-Trailing-Tab: abc\t ", "X-Trailing-Tab: abc\t "},
+      {"X-Tab: a\tb", "X-Tab: a\tb"},
+      {"X-Utf8: caf\xc3\xa9", "X-Utf8: caf\xc3\xa9"},
+      {"X-Percent: 100%25 %0D%0A", "X-Percent: 100%25 %0D%0A"},
+      {"X-NoSpace:tight", "X-NoSpace: tight"},
+      {"X-Under_Score: u", "X-Under_Score: u"},
+      {"X-E2E-Tag: " + tag, "X-E2E-Tag: " + tag},
+  };
+  std::vector<std::string> headers;
+  std::string expected = "GET " + target + " HTTP/1.1\r\n";
+  for (const auto& [s, e] : sent_and_expected) {
+    headers.push_back(s);
+    expected += e + "\r\n";
+  }
+  expected += "\r\n";
+
+  auto r = http_get(nginx.url("main", target), headers);
+  INFO(r.status << " " << r.error);
+  REQUIRE(r.status == 200);
+  CapturedMessage m = capture.wait_for(
+      [&](const CapturedMessage& c) {
+        return c.header("X-Wallarm-Message-Type") == "request" &&
+               c.body.find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
+      },
+      std::chrono::milliseconds(5000));
+  REQUIRE(m.method == "POST");
+  CHECK(m.embedded_head() == expected);
+  CHECK(m.embedded_body().empty());
+  CHECK(m.header("X-Wallarm-Escaped").empty());
+  CHECK(m.header("X-Wallarm-Forwarded-For") == "127.0.0.1");
+  CHECK(m.header("X-Wallarm-Forwarded-Host") == "kong-lua-test.wallarm");
+  CHECK(m.header("Content-Type") == "message/http");
+  CHECK(m.header("X-Wallarm-Protocol") == "1");
+  CHECK_FALSE(m.header("X-Wallarm-Request-Id").empty());
+
+  // With inspect_response on (the default), the response follows with the
+  // same request id and the upstream's status.
+  CapturedMessage resp = capture.wait_for(
+      [&](const CapturedMessage& c) {
+        return c.header("X-Wallarm-Message-Type") == "response" &&
+               c.header("X-Wallarm-Request-Id") == m.header("X-Wallarm-Request-Id");
+      },
+      std::chrono::milliseconds(5000));
+  REQUIRE(resp.method == "POST");
+  CHECK(resp.embedded_head().rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  json echo = json::parse(resp.embedded_body(), nullptr, false);
+  CHECK(echo.value("uri", "") == target);  // the upstream's JSON, within the 16 KiB default
+  check_clean_log(nginx);
+}

@@ -1,0 +1,197 @@
+// The plugin's Status API endpoint and its configuration schema.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "test_util.h"
+
+using namespace e2e;
+
+namespace {
+
+const std::string kHost = "Host: kong-lua-test.wallarm";
+
+// Parses Prometheus text exposition: series -> value. Fails the test on a
+// line that is neither a comment nor a sample.
+std::map<std::string, double> parse_prometheus(const std::string& text) {
+  static const std::regex sample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) ([-+0-9.eE]+|NaN|\+Inf|-Inf)( [0-9]+)?$)");
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::smatch m;
+    INFO("Prometheus line: " << line);
+    CHECK(std::regex_match(line, m, sample));
+    if (!m.empty()) out[m[1]] = std::stod(m[3]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: the Status API serves the plugin's counters aggregated across workers") {
+  TempDir dir("status");
+  RefNode node(dir.path(), node_options("block"));
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url()))}}, nginx_options(2, "3.4.2", true));
+  nginx.start();
+
+  auto scrape = [&] {
+    auto r = http_get(nginx.status_url("/wallarm/metrics"));
+    INFO("status API: " << r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    CHECK(r.header("Content-Type").rfind("text/plain", 0) == 0);
+    return parse_prometheus(r.body);
+  };
+  // Unknown paths and methods behave like Kong's Status API.
+  CHECK(http_get(nginx.status_url("/no-such-thing")).status == 404);
+
+  auto before = scrape();
+  REQUIRE_FALSE(before.empty());
+
+  const int benign = 30, attacks = 10;
+  std::set<std::string> pids;
+  for (int i = 0; i < benign + attacks; ++i) {
+    const bool attack = i % 4 == 3;
+    auto r = http_get(nginx.url("main", attack ? "/etc/passwd?i=" + std::to_string(i)
+                                               : "/api/ok?i=" + std::to_string(i)),
+                      {kHost});
+    CHECK(r.status == (attack ? 403 : 200));
+    pids.insert(r.header("X-E2E-Worker-Pid"));
+  }
+  INFO("served by worker pids: " << pids.size());
+  REQUIRE(pids.size() == 2);  // both workers took part
+
+  // The plugin's counters (kong-plugin/counters.lua), summed over both
+  // workers. Workers publish once a second: poll.
+  const std::string passed = "wallarm_kong_requests_total{outcome=\"passed\"}";
+  const std::string blocked = "wallarm_kong_requests_total{outcome=\"blocked\"}";
+  const std::string reporting = "wallarm_kong_workers_reporting";
+  std::map<std::string, double> after;
+  auto delta = [&](const std::string& series) {
+    auto b = before.find(series);
+    auto a = after.find(series);
+    if (a == after.end()) return -1.0;
+    return a->second - (b == before.end() ? 0 : b->second);
+  };
+  bool ok = eventually([&] {
+    after = scrape();
+    return delta(passed) == benign && delta(blocked) == attacks && after[reporting] == 2;
+  }, std::chrono::milliseconds(5000));
+  std::string dump;
+  for (const auto& [k, v] : after) dump += k + " " + std::to_string(v) + "\n";
+  INFO("metrics after:\n" << dump);
+  CHECK(ok);
+  CHECK(delta(passed) == benign);
+  CHECK(delta(blocked) == attacks);
+  CHECK(after[reporting] == 2);
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills defaults") {
+  TempDir dir("schema");
+  Nginx nginx(dir.path(), {{"main", plugin(node_config("http://127.0.0.1:9/"))}});
+  nginx.start();
+
+  auto bad = [&](const json& config, const std::string& field) {
+    json v = nginx.validate(plugin(config));
+    INFO("config " << config.dump() << " (field " << field << ") -> " << v.dump());
+    CHECK(v.value("ok", true) == false);
+    return v;
+  };
+  auto field_error = [](const json& v, const std::string& field) -> std::string {
+    if (v.contains("fields") && v["fields"].contains("config") && v["fields"]["config"].contains(field) &&
+        v["fields"]["config"][field].is_string())
+      return v["fields"]["config"][field].get<std::string>();
+    return {};
+  };
+
+  SUBCASE("wallarm_node_address missing") {
+    json v = bad(json::object(), "wallarm_node_address");
+    CHECK(field_error(v, "wallarm_node_address") == "required field missing");
+    CHECK(v.value("message", "") == "schema violation (config.wallarm_node_address: required field missing)");
+  }
+  SUBCASE("wallarm_node_address without a host") {
+    // typedefs.url's own message (kong/db/schema/typedefs.lua validate_url)
+    json v = bad({{"wallarm_node_address", "http:///inspect"}}, "wallarm_node_address");
+    CHECK(field_error(v, "wallarm_node_address") == "missing host in url");
+    CHECK(v.value("message", "") == "schema violation (config.wallarm_node_address: missing host in url)");
+  }
+  SUBCASE("wallarm_node_address not a URL") {
+    json v = bad({{"wallarm_node_address", "node-without-scheme"}}, "wallarm_node_address");
+    CHECK_FALSE(field_error(v, "wallarm_node_address").empty());
+  }
+  SUBCASE("wallarm_node_address with a scheme other than http/https") {
+    json v = bad({{"wallarm_node_address", "ftp://127.0.0.1:21/"}}, "wallarm_node_address");
+    // A field error or an entity check: either way it names the field.
+    INFO(v.dump());
+    CHECK(v.value("message", "").find("wallarm_node_address") != std::string::npos);
+    CHECK(v.value("message", "").rfind("schema violation (config.", 0) == 0);
+  }
+  SUBCASE("timeout_ms out of range or not an integer") {
+    for (const json& t : {json(0), json(60001), json(-5)}) {
+      json v = bad({{"wallarm_node_address", "http://127.0.0.1:9/"}, {"timeout_ms", t}}, "timeout_ms");
+      CHECK(field_error(v, "timeout_ms") == "value should be between 1 and 60000");
+      CHECK(v.value("message", "") == "schema violation (config.timeout_ms: value should be between 1 and 60000)");
+    }
+    json v = bad({{"wallarm_node_address", "http://127.0.0.1:9/"}, {"timeout_ms", 1.5}}, "timeout_ms");
+    CHECK(field_error(v, "timeout_ms") == "expected an integer");
+    v = bad({{"wallarm_node_address", "http://127.0.0.1:9/"}, {"timeout_ms", "100"}}, "timeout_ms");
+    CHECK(field_error(v, "timeout_ms") == "expected an integer");
+  }
+  SUBCASE("fallback not one of pass, block") {
+    json v = bad({{"wallarm_node_address", "http://127.0.0.1:9/"}, {"fallback", "drop"}}, "fallback");
+    CHECK(field_error(v, "fallback") == "expected one of: pass, block");
+  }
+  SUBCASE("other ranges, types and unknown fields") {
+    const std::string url = "http://127.0.0.1:9/";
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"block_status", 200}}, ""), "block_status") ==
+          "value should be between 400 and 599");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"max_connections", 0}}, ""), "max_connections") ==
+          "value should be between 1 and 4096");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"request_body_limit", 67108865}}, ""),
+                      "request_body_limit") == "value should be between 0 and 67108864");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"response_body_limit", 1048577}}, ""),
+                      "response_body_limit") == "value should be between 0 and 1048576");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"blocking", "yes"}}, ""), "blocking") ==
+          "expected a boolean");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"no_such_option", 1}}, ""), "no_such_option") ==
+          "unknown field");
+    json v = bad({{"timeout_ms", 0}, {"fallback", "drop"}}, "");
+    CHECK(v.value("message", "").rfind("3 schema violations (", 0) == 0);
+  }
+  SUBCASE("a minimal configuration gets the documented defaults") {
+    json v = nginx.validate(plugin({{"wallarm_node_address", "https://node.example:8443/inspect"}}));
+    INFO(v.dump());
+    REQUIRE(v.value("ok", false) == true);
+    const json& c = v["config"];
+    CHECK(c["wallarm_node_address"] == "https://node.example:8443/inspect");
+    CHECK(c["blocking"] == true);
+    CHECK(c["timeout_ms"] == 1000);
+    CHECK(c["fallback"] == "pass");
+    CHECK(c["inspect_request_body"] == true);
+    CHECK(c["request_body_limit"] == 1048576);
+    CHECK(c["inspect_response"] == true);
+    CHECK(c["inspect_response_body"] == true);
+    CHECK(c["response_body_limit"] == 16384);
+    CHECK(c["max_connections"] == 32);
+    CHECK(c["max_connection_age_s"] == 60);
+    CHECK(c["tls_verify"] == true);
+    CHECK(c["block_status"] == 403);
+    CHECK_FALSE(c.contains("ca_file"));  // optional, absent (Kong hands the handler nil)
+  }
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: nginx refuses to start with an invalid plugin configuration") {
+  TempDir dir("schema-start");
+  Nginx nginx(dir.path(), {{"main", plugin({{"wallarm_node_address", "http://127.0.0.1:9/"}, {"timeout_ms", 0}})}});
+  std::string why;
+  CHECK_FALSE(nginx.try_start(why));
+  INFO(why);
+  CHECK(why.find("config.timeout_ms: value should be between 1 and 60000") != std::string::npos);
+}
