@@ -32,7 +32,7 @@ done
 list=$(printf '%s' "$list" | sort)
 
 dups=$(printf '%s\n' "$list" | cut -f1 | uniq -d)
-[ -z "$dups" ] || die "two files share a ConfigMap key (basename): $(echo $dups)"
+[ -z "$dups" ] || die "two files share a ConfigMap key (basename): $(printf '%s\n' "$dups" | tr '\n' ' ')"
 
 # Emits one data entry: key, then the file as a literal block scalar at
 # indentation 4.
@@ -51,11 +51,13 @@ emit() {
     return
   fi
   # Chomping: "-" if there is no final newline, clip if exactly one, "+"
-  # (keep) if the file ends in empty lines.
+  # (keep) if the file ends in empty lines or is only a newline.
   if [ "$(tail -c 1 "$root/$path" | wc -l)" -eq 0 ]; then
     chomp=-
   elif [ "$size" -ge 2 ] && [ "$(tail -c 2 "$root/$path" | wc -l)" -eq 2 ]; then
     chomp=+
+  elif [ "$(tr -d '\n' < "$root/$path" | wc -c)" -eq 0 ]; then
+    chomp=+     # a lone newline: clip would give ""
   else
     chomp=
   fi

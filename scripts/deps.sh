@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config binutils dpkg-dev
+  build-essential cmake ninja-build pkg-config binutils dpkg-dev python3 python3-yaml
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2 lua-busted
   nginx libnginx-mod-http-lua lua-resty-core lua-cjson
