@@ -184,8 +184,7 @@ Engine::~Engine() {
       thread_.detach();  // the thread does not exist in this process
     } else {
       stopping_.store(true);
-      uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+      signal_wake();
       thread_.join();
     }
   }
@@ -209,13 +208,21 @@ int32_t Engine::add_target(const wallarm_target_config_t& cfg, Target** out, std
   return WALLARM_OK;
 }
 
+// Wakes the engine thread, writing the eventfd only when no wake-up is
+// pending already (the thread clears the flag before it takes the inbox).
+void Engine::wake() noexcept {
+  if (!wake_pending_.exchange(true)) signal_wake();
+}
+
+void Engine::signal_wake() noexcept {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
 void Engine::release_target(Target* target) noexcept {
   target->released.store(true);
   sweep_pending_.store(true);
-  if (!wake_pending_.exchange(true)) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
-  }
+  wake();
 }
 
 int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
@@ -273,10 +280,7 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
     std::lock_guard<std::mutex> lock(inbox_mu_);
     inbox_.push_back(s);  // capacity reserved: slots are bounded
   }
-  if (!wake_pending_.exchange(true)) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
-  }
+  wake();
   return WALLARM_OK;
 }
 
@@ -482,6 +486,11 @@ void Engine::turn(epoll_event* events, int max_events) {
   flush_notifications();
 }
 
+// The queue is checked for expired deadlines no later than the earliest one.
+void Engine::note_deadline(uint64_t deadline_us) noexcept {
+  if (queue_check_us_ == 0 || deadline_us < queue_check_us_) queue_check_us_ = deadline_us;
+}
+
 void Engine::take_inbox() {
   taken_.clear();
   {
@@ -491,7 +500,7 @@ void Engine::take_inbox() {
   for (Slot* s : taken_) {
     // pump() may finish and free s at once: nothing of it is read after.
     Target* t = s->target;
-    if (queue_check_us_ == 0 || s->deadline_us < queue_check_us_) queue_check_us_ = s->deadline_us;
+    note_deadline(s->deadline_us);
     t->queue.push_back(s);
     pump(t);
   }
@@ -739,7 +748,7 @@ void Engine::send_probes(uint64_t now) {
     t->breaker.probe_sent();
     t->queue.push_front(s);
     t->stats.queued.fetch_add(1, std::memory_order_relaxed);
-    if (queue_check_us_ == 0 || s->deadline_us < queue_check_us_) queue_check_us_ = s->deadline_us;
+    note_deadline(s->deadline_us);
     pump(t);
   }
 }

@@ -52,8 +52,12 @@ class Engine {
   Engine(const wallarm_engine_config_t& cfg);
   bool start(std::string* err);
 
+  void wake() noexcept;
+  void signal_wake() noexcept;
+
   // Engine thread.
   void run() noexcept;
+  void note_deadline(uint64_t deadline_us) noexcept;
   void turn(epoll_event* events, int max_events);
   void accept_reader() noexcept;
   void rearm_listener() noexcept;

@@ -114,6 +114,22 @@ wallarm_verdict_t inspect(wallarm_target_t* t, Message& msg, uint32_t timeout_ms
 
 Reply ok(const Request&) { return Reply{}; }
 
+// Polls until done() holds; fails the test past timeout_ms.
+template <class Done>
+void wait_until(Done done, int timeout_ms, int poll_ms = 2) {
+  auto start = Clock::now();
+  while (!done()) {
+    REQUIRE(ms_since(start) < timeout_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+  }
+}
+
+wallarm_stats_t engine_stats(wallarm_engine_t* e) {
+  wallarm_stats_t s{};
+  REQUIRE(wallarm_engine_stats(e, &s) == WALLARM_OK);
+  return s;
+}
+
 // A node that answers 200 after ms milliseconds.
 testsrv::Handler delayed(int ms) {
   return [ms](const Request&) {
@@ -379,11 +395,7 @@ TEST_CASE("transport: the breaker opens, probes with health messages, and closes
   CHECK(eng.stats(t).breaker_state != WALLARM_BREAKER_CLOSED);
 
   healthy = true;
-  start = Clock::now();
-  while (eng.stats(t).breaker_state != WALLARM_BREAKER_CLOSED) {
-    REQUIRE(ms_since(start) < 2000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  wait_until([&] { return eng.stats(t).breaker_state == WALLARM_BREAKER_CLOSED; }, 2000, 5);
   CHECK(inspect(t, msg).code == WALLARM_OK);
   CHECK(eng.stats(t).health_probes >= 2);
   CHECK(eng.stats(t).breaker_trips == 1);
@@ -465,11 +477,8 @@ TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
   wallarm_verdict_t v{};
   CHECK(wallarm_result(eng.e, ticket, &v) == WALLARM_ETICKET);
   CHECK(wallarm_release(eng.e, ticket) == WALLARM_ETICKET);
-  auto start = Clock::now();
-  while (wallarm_submit(t, msg.get(), 0, 1000, &other) == WALLARM_EQUEUE) {
-    REQUIRE(ms_since(start) < 2000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  wait_until([&] { return wallarm_submit(t, msg.get(), 0, 1000, &other) != WALLARM_EQUEUE; },
+             2000, 5);
   CHECK(eng.wait(other).code == WALLARM_OK);
   auto s = eng.stats(t);
   CHECK(s.abandoned == 1);
@@ -503,11 +512,7 @@ TEST_CASE("transport: fire-and-forget messages are sent and counted, no ticket")
     REQUIRE(wallarm_submit(t, msg.get(), WALLARM_SUBMIT_OUT_OF_BAND, 1000, nullptr) == WALLARM_OK);
   REQUIRE(node.wait_for_requests(5, 2000));
   CHECK(node.requests()[0].header("X-Wallarm-Out-Of-Band") == "1");
-  auto start = Clock::now();
-  while (eng.stats(t).async_sent < 5) {
-    REQUIRE(ms_since(start) < 2000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  wait_until([&] { return eng.stats(t).async_sent >= 5; }, 2000);
   CHECK(eng.stats(t).passed == 0);
 }
 
@@ -536,14 +541,8 @@ TEST_CASE("transport: a released target still sends what was submitted") {
   REQUIRE(wallarm_submit(t, msg.get(), 0, 1000, nullptr) == WALLARM_OK);
   wallarm_target_release(t);
   REQUIRE(node.wait_for_requests(1, 2000));
-  auto start = Clock::now();
-  wallarm_stats_t s{};
-  do {
-    REQUIRE(ms_since(start) < 2000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    REQUIRE(wallarm_engine_stats(eng.e, &s) == WALLARM_OK);
-  } while (s.async_sent < 1);
-  CHECK(s.submitted == 1);
+  wait_until([&] { return engine_stats(eng.e).async_sent >= 1; }, 2000);
+  CHECK(engine_stats(eng.e).submitted == 1);
 }
 
 TEST_CASE("transport: a forked child cannot use its parent's engine") {
@@ -831,17 +830,11 @@ TEST_CASE("transport: a target released while its breaker probes is freed and pr
   CHECK(v.code == WALLARM_ETIMEOUT);
   std::this_thread::sleep_for(std::chrono::milliseconds(30));  // a probe is out now
   wallarm_target_release(t);
-  auto start = Clock::now();
-  wallarm_stats_t s{};
-  do {
-    REQUIRE(ms_since(start) < 3000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    REQUIRE(wallarm_engine_stats(eng.e, &s) == WALLARM_OK);
-  } while (s.breaker_state != 0);  // no target left that is not closed
-  uint64_t probes = s.health_probes;
+  // No target left that is not closed: the released one is gone.
+  wait_until([&] { return engine_stats(eng.e).breaker_state == 0; }, 3000, 20);
+  uint64_t probes = engine_stats(eng.e).health_probes;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  REQUIRE(wallarm_engine_stats(eng.e, &s) == WALLARM_OK);
-  CHECK(s.health_probes == probes);
+  CHECK(engine_stats(eng.e).health_probes == probes);
 }
 
 TEST_CASE("transport: a node error keeps its own detail in the verdict") {
