@@ -111,11 +111,21 @@ CURL* Target::take_handle() {
   // (libcurl-engine notes: rebuilding them per request costs more than the
   // request's own work).
   curl_easy_setopt(easy, CURLOPT_URL, config.url.c_str());
+  // CURLOPT_PROTOCOLS_STR is libcurl 7.85; Ubuntu 22.04 (Kong 3.4 to 3.8
+  // images) has 7.81, which only has the bit mask.
+#if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   // A transfer that ends while its host name is still resolving must not
   // wait for the resolver thread: that would stall every other transfer.
+  // Before libcurl 7.87 there is no such option: the engine thread then
+  // waits for the lookup of an abandoned transfer to end.
+#if LIBCURL_VERSION_NUM >= 0x075700
   curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
+#endif
   // The node is reached directly: *_proxy variables of the gateway's
   // environment must not reroute inspection traffic.
   curl_easy_setopt(easy, CURLOPT_PROXY, "");
