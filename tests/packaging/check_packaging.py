@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
-"""Checks of packaging/: the ConfigMap generator and the Kubernetes manifests.
+"""Checks of packaging/: the ConfigMap generator, the Kubernetes manifests
+and the Dockerfile.
 
-Usage: check_packaging.py REPO_ROOT BUILD_DIR CHECK
-CHECK is one of: configmap, edge-cases, deterministic, manifests, all.
+Usage: check_packaging.py REPO_ROOT BUILD_DIR CHECK [DOCKERFILE]
+CHECK is one of: configmap, edge-cases, deterministic, manifests,
+dockerfile, dockerfile-mutants, all. DOCKERFILE (dockerfile only) checks
+that file instead of REPO_ROOT/packaging/Dockerfile, against the build
+context REPO_ROOT.
 Needs python3 and PyYAML (Debian: apt-get install python3-yaml).
 """
+import glob
 import os
+import posixpath
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -221,22 +229,553 @@ def check_manifests(root, build):
           "helm values: plugins.configMaps has pluginName/name kong-lua")
 
 
+# --- packaging/Dockerfile: a static reading, since no Docker engine runs the
+# tests. It parses instructions (line continuations, comment lines inside
+# them, the escape directive) and checks what the image must be: built from
+# the Kong image it is for, the library registered and its dependencies all
+# found, no plugin Lua file inside, the tests off in the build.
+
+KONG_TAG = re.compile(
+    r"^(?:docker\.io/)?(?:(?:library/)?kong|kong/kong|kong/kong-gateway)"
+    r":3\.[4-9](?:\.\d+){0,2}(?:-ubuntu)?(?:@sha256:[0-9a-f]{64})?$")
+KONG_IMAGE_REFS = ("${KONG_IMAGE}", "$KONG_IMAGE")
+DOCKERFILE_KEYWORDS = {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD",
+                       "COPY", "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD",
+                       "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
+
+
+class DockerfileError(Exception):
+    pass
+
+
+def dockerfile_instructions(text):
+    """[(line number, KEYWORD, arguments)], continuations joined."""
+    lines = text.split("\n")
+    escape = "\\"
+    # Parser directives: only at the very top, before any other line.
+    for line in lines:
+        m = re.match(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$", line)
+        if not m:
+            break
+        if m.group(1).lower() == "escape":
+            escape = m.group(2)
+    out = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        start = i + 1
+        i += 1
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = []
+        while True:
+            stripped = line.rstrip()
+            if stripped.endswith(escape):
+                parts.append(stripped[:-len(escape)])
+                # Comment and empty lines inside a continued instruction
+                # are dropped, as Docker does.
+                while i < len(lines) and (not lines[i].strip()
+                                          or lines[i].lstrip().startswith("#")):
+                    i += 1
+                if i >= len(lines):
+                    break
+                line = lines[i]
+                i += 1
+            else:
+                parts.append(line)
+                break
+        joined = "".join(parts).strip()
+        m = re.match(r"^(\S+)\s*(.*)$", joined, re.S)
+        keyword, args = m.group(1).upper(), m.group(2).strip()
+        if keyword not in DOCKERFILE_KEYWORDS:
+            raise DockerfileError(f"line {start}: unknown instruction {m.group(1)!r} "
+                                  "(a line continuation missing above?)")
+        if keyword in ("RUN", "COPY", "ADD") and re.search(r"<<-?\s*['\"]?[A-Za-z_]", args):
+            raise DockerfileError(f"line {start}: heredocs are not supported by this check")
+        out.append((start, keyword, args))
+    return out
+
+
+def split_flags(args):
+    """--flag=value options first, then the rest, for COPY/ADD/FROM."""
+    if args.startswith("["):
+        raise DockerfileError(f"JSON form is not supported by this check: {args}")
+    words = shlex.split(args, posix=True)
+    flags = {}
+    while words and words[0].startswith("--"):
+        key, _, value = words.pop(0)[2:].partition("=")
+        flags[key] = value
+    return flags, words
+
+
+def substitute(text, variables):
+    def repl(m):
+        name = m.group(1) or m.group(2)
+        return variables.get(name, m.group(0))
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", repl, text)
+
+
+def parse_dockerfile(text):
+    """Global ARGs and the stages, each with its instructions."""
+    global_args, stages = {}, []
+    for lineno, keyword, args in dockerfile_instructions(text):
+        if keyword == "FROM":
+            flags, words = split_flags(args)
+            if not words:
+                raise DockerfileError(f"line {lineno}: FROM without an image")
+            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+            stages.append({"line": lineno, "image": words[0], "name": name,
+                           "instrs": [], "vars": {}})
+        elif not stages:
+            if keyword == "ARG":
+                key, _, value = args.partition("=")
+                global_args[key.strip()] = value.strip().strip('"\'')
+            else:
+                raise DockerfileError(f"line {lineno}: {keyword} before the first FROM")
+        else:
+            stage = stages[-1]
+            if keyword in ("ARG", "ENV"):
+                key, eq, value = args.partition("=")
+                key = key.strip()
+                if eq:
+                    stage["vars"][key] = substitute(value.strip().strip('"\''), stage["vars"])
+                elif key in global_args:
+                    stage["vars"][key] = global_args[key]
+            stage["instrs"].append((lineno, keyword, args))
+    return global_args, stages
+
+
+def dockerignore_rules(path):
+    rules = []
+    if not os.path.exists(path):
+        return rules
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            exception = line.startswith("!")
+            if exception:
+                line = line[1:].strip()
+            line = posixpath.normpath(line.lstrip("/"))
+            regex = ""
+            i = 0
+            while i < len(line):
+                if line.startswith("**/", i):
+                    regex += "(?:.*/)?"
+                    i += 3
+                elif line.startswith("**", i):
+                    regex += ".*"
+                    i += 2
+                elif line[i] == "*":
+                    regex += "[^/]*"
+                    i += 1
+                elif line[i] == "?":
+                    regex += "[^/]"
+                    i += 1
+                else:
+                    regex += re.escape(line[i])
+                    i += 1
+            rules.append((re.compile("^" + regex + "$"), exception, line))
+    return rules
+
+
+def ignored(rel, rules):
+    """Whether the context path rel (or a directory above it) is excluded."""
+    rel = posixpath.normpath(rel)
+    prefixes = []
+    parts = rel.split("/")
+    for n in range(1, len(parts) + 1):
+        prefixes.append("/".join(parts[:n]))
+    excluded = False
+    for regex, exception, _ in rules:
+        if any(regex.match(p) for p in prefixes):
+            excluded = not exception
+    return excluded
+
+
+def files_under(root, rel):
+    full = os.path.join(root, rel)
+    if os.path.isfile(full):
+        return [rel]
+    found = []
+    for dirpath, _, names in os.walk(full):
+        for name in names:
+            found.append(os.path.relpath(os.path.join(dirpath, name), root))
+    return found
+
+
+def is_lua_path(path):
+    low = path.lower().rstrip("/")
+    return (low.endswith(".lua") or "/lua/" in low + "/" or "kong-plugin" in low
+            or low.startswith("ffi") or "/ffi" in low or "kong/plugins" in low)
+
+
+def shell_commands(cmd):
+    """Simple commands of a shell line, each a list of words, keywords off."""
+    lex = shlex.shlex(cmd, posix=True, punctuation_chars=";&|")
+    lex.whitespace_split = True
+    try:
+        tokens = list(lex)
+    except ValueError as e:
+        raise DockerfileError(f"cannot split shell command ({e}): {cmd[:80]}")
+    commands, current = [], []
+    for t in tokens:
+        if t and set(t) <= set(";&|"):
+            if current:
+                commands.append(current)
+            current = []
+        else:
+            current.append(t)
+    if current:
+        commands.append(current)
+    keywords = {"then", "else", "elif", "do", "if", "while", "until", "!", "{", "(", "exec",
+                "command", "time"}
+    out = []
+    for words in commands:
+        while words and (words[0] in keywords or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0])):
+            words = words[1:]
+        if words:
+            out.append(words)
+    return out
+
+
+def cmake_flag(words, name):
+    """Value of -D<name>[:TYPE]=value in a cmake command, or None."""
+    value = None
+    for i, w in enumerate(words):
+        arg = w
+        if w == "-D" and i + 1 < len(words):
+            arg = "-D" + words[i + 1]
+        m = re.match(r"^-D" + re.escape(name) + r"(?::[A-Za-z]+)?=(.*)$", arg)
+        if m:
+            value = m.group(1)
+    return value
+
+
+def dockerfile_problems(root, dockerfile=None, dockerignore=None):
+    """Everything wrong with the Dockerfile, as messages; [] if it is right."""
+    dockerfile = dockerfile or os.path.join(root, "packaging", "Dockerfile")
+    dockerignore = dockerignore or os.path.join(root, ".dockerignore")
+    problems = []
+    if not os.path.exists(dockerfile):
+        return [f"{dockerfile} does not exist"]
+    with open(dockerfile) as f:
+        text = f.read()
+    try:
+        global_args, stages = parse_dockerfile(text)
+    except (DockerfileError, ValueError) as e:
+        return [f"cannot parse the Dockerfile: {e}"]
+    rules = dockerignore_rules(dockerignore)
+    if not os.path.exists(dockerignore):
+        problems.append("no .dockerignore at the top of the build context")
+    else:
+        for must in ("build", ".git"):
+            if not ignored(must, rules):
+                problems.append(f".dockerignore does not exclude {must}/")
+
+    # Stages and base images.
+    if len(stages) < 2:
+        problems.append(f"{len(stages)} stage(s): a build stage and a final stage are needed")
+    for st in stages:
+        if st["image"] not in KONG_IMAGE_REFS:
+            problems.append(f"line {st['line']}: FROM {st['image']}: every stage must be "
+                            "FROM ${KONG_IMAGE}, so the library is built for the image it runs in")
+    default = global_args.get("KONG_IMAGE")
+    if default is None:
+        problems.append("no `ARG KONG_IMAGE=...` before the first FROM")
+    elif not KONG_TAG.match(default):
+        problems.append(f"default KONG_IMAGE={default!r} is not a Kong 3.4 to 3.9 image tag")
+    if not stages:
+        return problems
+    names = {st["name"]: i for i, st in enumerate(stages) if st["name"]}
+
+    # COPY/ADD: context sources exist and are not ignored; --from names a stage.
+    # Also where each stage put context files holding Lua files.
+    lua_dests = [[] for _ in stages]
+    project_dirs = [[] for _ in stages]
+    for si, st in enumerate(stages):
+        workdir = "/"
+        for lineno, keyword, args in st["instrs"]:
+            if keyword == "WORKDIR":
+                workdir = posixpath.join(workdir, substitute(args, st["vars"]))
+                continue
+            if keyword not in ("COPY", "ADD"):
+                continue
+            try:
+                flags, words = split_flags(substitute(args, st["vars"]))
+            except (DockerfileError, ValueError) as e:
+                problems.append(f"line {lineno}: {e}")
+                continue
+            if len(words) < 2:
+                problems.append(f"line {lineno}: {keyword} needs a source and a destination")
+                continue
+            srcs, dest = words[:-1], words[-1]
+            dest = posixpath.join(workdir, dest)
+            if "from" in flags:
+                ref = flags["from"]
+                idx = names.get(ref)
+                if idx is None and ref.isdigit():
+                    idx = int(ref)
+                if idx is None or idx >= si:
+                    problems.append(f"line {lineno}: {keyword} --from={ref} is not an earlier "
+                                    "stage of this Dockerfile")
+                    continue
+                if si == len(stages) - 1:
+                    for src in srcs:
+                        norm = posixpath.normpath(src)
+                        inside = [d for d in lua_dests[idx]
+                                  if posixpath.normpath(d) == norm
+                                  or posixpath.normpath(d).startswith(norm.rstrip("/") + "/")
+                                  or norm.startswith(posixpath.normpath(d).rstrip("/") + "/")]
+                        if is_lua_path(src) or norm == "/" or inside:
+                            problems.append(f"line {lineno}: the final stage copies {src} from "
+                                            f"stage {ref}, which holds plugin Lua files: they "
+                                            "belong in the ConfigMap, not the image")
+                continue
+            for src in srcs:
+                if re.match(r"^[a-z]+://", src) or src.startswith("git@"):
+                    problems.append(f"line {lineno}: {keyword} {src}: a remote source, not "
+                                    "from the repository")
+                    continue
+                rel = posixpath.normpath(src.lstrip("/"))
+                if rel.startswith(".."):
+                    problems.append(f"line {lineno}: {src} is outside the build context")
+                    continue
+                matches = [rel] if rel == "." else sorted(
+                    os.path.relpath(p, root)
+                    for p in glob.glob(os.path.join(root, rel)))
+                if not matches:
+                    problems.append(f"line {lineno}: {keyword} {src}: does not exist in the "
+                                    "repository")
+                    continue
+                holds_lua = False
+                for m in matches:
+                    if m != "." and ignored(m, rules):
+                        problems.append(f"line {lineno}: {keyword} {src}: {m} is excluded by "
+                                        ".dockerignore")
+                        continue
+                    files = files_under(root, m)
+                    dropped = [f for f in files if ignored(f, rules)]
+                    kept = [f for f in files if not ignored(f, rules)]
+                    if dropped and m != ".":
+                        problems.append(f"line {lineno}: {keyword} {src}: .dockerignore "
+                                        f"excludes {dropped[0]} (and {len(dropped) - 1} more)")
+                    if any(f.endswith(".lua") for f in kept):
+                        holds_lua = True
+                    if m == "." or m == "CMakeLists.txt":
+                        if m == "." or dest.endswith("/") or len(srcs) > 1:
+                            project_dirs[si].append(posixpath.normpath(dest))
+                        else:
+                            project_dirs[si].append(posixpath.dirname(posixpath.normpath(dest)))
+                if holds_lua:
+                    lua_dests[si].append(dest)
+                    if si == len(stages) - 1:
+                        problems.append(f"line {lineno}: the final stage copies {src}, which "
+                                        "holds plugin Lua files: they belong in the ConfigMap, "
+                                        "not the image")
+
+    # The final stage: ldconfig, then an ldd "not found" check, as user kong.
+    final = stages[-1]
+    ldconfig_at = ldd_at = None
+    for n, (lineno, keyword, args) in enumerate(final["instrs"]):
+        if keyword != "RUN":
+            continue
+        try:
+            commands = shell_commands(args)
+        except DockerfileError as e:
+            problems.append(f"line {lineno}: {e}")
+            continue
+        greps_not_found = False
+        for words in commands:
+            if (posixpath.basename(words[0]) == "ldconfig"
+                    and not {"-p", "--print-cache"} & set(words[1:])):
+                if ldconfig_at is None:
+                    ldconfig_at = n
+            if posixpath.basename(words[0]) == "grep" and any("not found" in w for w in words[1:]):
+                greps_not_found = True
+        if (re.search(r"(^|[^\w-])ldd\s", args) and greps_not_found
+                and "libwallarm" in args and ldconfig_at is not None and ldd_at is None):
+            ldd_at = n
+    if ldconfig_at is None:
+        problems.append("the final stage never runs ldconfig (ldconfig -p does not count)")
+    if ldd_at is None:
+        problems.append("the final stage has no RUN that fails when ldd of libwallarm reports "
+                        "\"not found\" (after ldconfig)")
+    users = [args.strip() for _, keyword, args in final["instrs"] if keyword == "USER"]
+    if not users or users[-1] != "kong":
+        problems.append("the final stage must end as USER kong "
+                        f"(last USER: {users[-1] if users else 'none'})")
+
+    # The build stage configures the project with the tests and benchmarks off.
+    ours = []
+    for si, st in enumerate(stages[:-1]):
+        for lineno, keyword, args in st["instrs"]:
+            if keyword != "RUN":
+                continue
+            try:
+                commands = shell_commands(substitute(args, st["vars"]))
+            except DockerfileError:
+                continue
+            for words in commands:
+                if posixpath.basename(words[0]) != "cmake":
+                    continue
+                rest = words[1:]
+                if {"--build", "--install", "-E", "-P", "--version"} & set(rest):
+                    continue
+                source = None
+                for i, w in enumerate(rest):
+                    if w == "-S" and i + 1 < len(rest):
+                        source = rest[i + 1]
+                    elif w.startswith("-S") and len(w) > 2:
+                        source = w[2:]
+                mentions = any(w.startswith(("-DWALLARM_", "WALLARM_")) for w in rest)
+                if (source and posixpath.normpath(source) in project_dirs[si]) or mentions:
+                    ours.append((lineno, rest))
+    if not ours:
+        problems.append("no build stage configures the project with cmake (-S <where "
+                        "CMakeLists.txt was copied>)")
+    for lineno, rest in ours:
+        for option in ("WALLARM_BUILD_TESTS", "WALLARM_BUILD_BENCH"):
+            value = cmake_flag(rest, option)
+            if value is None or value.upper() not in ("OFF", "0", "FALSE", "NO", "N"):
+                problems.append(f"line {lineno}: the project's cmake configure must pass "
+                                f"-D{option}=OFF (got {value!r})")
+    return problems
+
+
+def check_dockerfile(root, build, dockerfile=None):
+    problems = dockerfile_problems(root, dockerfile)
+    label = dockerfile or "packaging/Dockerfile"
+    for p in problems:
+        check(False, f"{label}: {p}")
+    if not problems:
+        print(f"{label}: ok")
+
+
+# Each mutant breaks a copy of the real Dockerfile (or .dockerignore) in one
+# way; the check must name the fault. A mutant whose text is no longer in
+# the Dockerfile fails too, so the list cannot rot silently.
+DOCKERFILE_MUTANTS = [
+    ("one stage only", "dockerfile",
+     lambda t: t[:t.index("FROM ${KONG_IMAGE}\n")], "stage"),
+    ("build stage from another image", "dockerfile",
+     lambda t: t.replace("FROM ${KONG_IMAGE} AS build", "FROM ubuntu:22.04 AS build", 1),
+     "FROM ubuntu:22.04"),
+    ("final stage from another image", "dockerfile",
+     lambda t: t.replace("FROM ${KONG_IMAGE}\n", "FROM kong:3.9\n", 1), "FROM kong:3.9"),
+    ("default tag too old", "dockerfile",
+     lambda t: re.sub(r"ARG KONG_IMAGE=\S+", "ARG KONG_IMAGE=kong:3.3", t, count=1),
+     "not a Kong 3.4 to 3.9"),
+    ("default tag too new", "dockerfile",
+     lambda t: re.sub(r"ARG KONG_IMAGE=\S+", "ARG KONG_IMAGE=kong:3.10", t, count=1),
+     "not a Kong 3.4 to 3.9"),
+    ("default not Kong", "dockerfile",
+     lambda t: re.sub(r"ARG KONG_IMAGE=\S+", "ARG KONG_IMAGE=ubuntu:22.04", t, count=1),
+     "not a Kong 3.4 to 3.9"),
+    ("no default", "dockerfile",
+     lambda t: re.sub(r"ARG KONG_IMAGE=\S+", "ARG KONG_IMAGE", t, count=1),
+     "not a Kong 3.4 to 3.9"),
+    ("copies a missing path", "dockerfile",
+     lambda t: t.replace("COPY libwallarm /src/libwallarm", "COPY libwallarm-gone /src/libwallarm", 1),
+     "does not exist"),
+    ("copies a path .dockerignore excludes", "dockerignore",
+     lambda t: t + "libwallarm\n", "excluded by .dockerignore"),
+    ("copies a dir some of whose files .dockerignore excludes", "dockerignore",
+     lambda t: t + "**/*.cpp\n", ".dockerignore excludes"),
+    (".dockerignore keeps .git", "dockerignore",
+     lambda t: t.replace(".git\n", "", 1), "does not exclude .git"),
+    ("no ldconfig", "dockerfile",
+     lambda t: t.replace("    ldconfig; \\\n", "", 1), "never runs ldconfig"),
+    ("no ldd check", "dockerfile",
+     lambda t: t.replace("grep -q 'not found'", "grep -q 'missing'"), "ldd of libwallarm"),
+    ("ends as root", "dockerfile",
+     lambda t: t[:t.rindex("USER kong")] + "USER root\n", "USER kong"),
+    ("user kong then root", "dockerfile",
+     lambda t: t + "USER root\n", "USER kong"),
+    ("copies a plugin file into the final stage", "dockerfile",
+     lambda t: t.replace("\nUSER kong", "\nCOPY kong-plugin/handler.lua "
+                         "/usr/local/share/lua/5.1/kong/plugins/kong-lua/\nUSER kong", 1),
+     "plugin Lua files"),
+    ("copies the plugin directory into the final stage", "dockerfile",
+     lambda t: t.replace("\nUSER kong", "\nCOPY ffi /opt/ffi\nUSER kong", 1), "plugin Lua files"),
+    ("copies Lua through the build stage", "dockerfile",
+     lambda t: t.replace("COPY libwallarm /src/libwallarm",
+                         "COPY libwallarm /src/libwallarm\nCOPY kong-plugin /src/kong-plugin", 1)
+     .replace("\nUSER kong", "\nCOPY --from=build /src/kong-plugin /opt/kp\nUSER kong", 1),
+     "plugin Lua files"),
+    ("copies from an image, not a stage", "dockerfile",
+     lambda t: t.replace("COPY --from=build /stage/lib/", "COPY --from=kong:3.9 /stage/lib/", 1),
+     "not an earlier stage"),
+    ("tests left on", "dockerfile",
+     lambda t: t.replace("-DWALLARM_BUILD_TESTS=OFF", "-DWALLARM_BUILD_TESTS=ON", 1),
+     "WALLARM_BUILD_TESTS=OFF"),
+    ("tests option missing", "dockerfile",
+     lambda t: t.replace("-DWALLARM_BUILD_TESTS=OFF ", "", 1), "WALLARM_BUILD_TESTS=OFF"),
+    ("benchmarks left on", "dockerfile",
+     lambda t: t.replace("-DWALLARM_BUILD_BENCH=OFF", "", 1), "WALLARM_BUILD_BENCH=OFF"),
+    ("a line continuation lost", "dockerfile",
+     lambda t: t.replace("cmake -S /src -B /build -G Ninja \\\n", "cmake -S /src -B /build -G Ninja\n", 1),
+     "unknown instruction"),
+    ("no project configure", "dockerfile",
+     lambda t: re.sub(r"cmake -S /src -B /build.*?WALLARM_BUILD_BENCH=OFF; \\\n", "", t, count=1,
+                      flags=re.S),
+     "no build stage configures"),
+]
+
+
+def check_dockerfile_mutants(root, build):
+    os.makedirs(build, exist_ok=True)
+    with open(os.path.join(root, "packaging", "Dockerfile")) as f:
+        original = f.read()
+    with open(os.path.join(root, ".dockerignore")) as f:
+        ignore_original = f.read()
+    check(not dockerfile_problems(root), "mutants: the real Dockerfile passes")
+    for i, (what, target, mutate, expect) in enumerate(DOCKERFILE_MUTANTS):
+        dockerfile = os.path.join(build, f"Dockerfile.{i}")
+        dockerignore = os.path.join(build, f"dockerignore.{i}")
+        text, ignore = original, ignore_original
+        if target == "dockerfile":
+            text = mutate(original)
+            applied = text != original
+        else:
+            ignore = mutate(ignore_original)
+            applied = ignore != ignore_original
+        if not check(applied, f"mutant '{what}' changes its file (update the mutant)"):
+            continue
+        with open(dockerfile, "w") as f:
+            f.write(text)
+        with open(dockerignore, "w") as f:
+            f.write(ignore)
+        problems = dockerfile_problems(root, dockerfile, dockerignore)
+        check(any(expect in p for p in problems),
+              f"mutant '{what}' is caught with a message containing {expect!r} "
+              f"(got: {problems})")
+
+
 CHECKS = {
     "configmap": check_configmap,
     "edge-cases": check_edge_cases,
     "deterministic": check_deterministic,
     "manifests": check_manifests,
+    "dockerfile": check_dockerfile,
+    "dockerfile-mutants": check_dockerfile_mutants,
 }
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in list(CHECKS) + ["all"]:
+    args = sys.argv[1:]
+    if (len(args) not in (3, 4) or args[2] not in list(CHECKS) + ["all"]
+            or (len(args) == 4 and args[2] != "dockerfile")):
         sys.exit(__doc__)
-    root, build, which = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
+    root, build, which = os.path.abspath(args[0]), os.path.abspath(args[1]), args[2]
     os.makedirs(build, exist_ok=True)
-    for name, fn in CHECKS.items():
-        if which in (name, "all"):
-            fn(root, os.path.join(build, name))
+    if len(args) == 4:
+        check_dockerfile(root, os.path.join(build, which), os.path.abspath(args[3]))
+    else:
+        for name, fn in CHECKS.items():
+            if which in (name, "all"):
+                fn(root, os.path.join(build, name))
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
