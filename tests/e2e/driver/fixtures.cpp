@@ -104,8 +104,9 @@ json RefNode::wait_attack(const std::function<bool(const json&)>& pred,
 // ---------------------------------------------------------------------------
 // plugin files
 
-void install_plugin(const fs::path& lua_root, const std::string& source_dirs) {
-  fs::path dest = lua_root / "kong" / "plugins" / "kong-lua";
+void install_plugin(const fs::path& lua_root, const std::string& source_dirs,
+                    const std::string& name) {
+  fs::path dest = lua_root / "kong" / "plugins" / name;
   fs::create_directories(dest);
   std::string dirs = !source_dirs.empty()
                          ? source_dirs
@@ -140,7 +141,7 @@ Nginx::~Nginx() { stop(); }
 
 void Nginx::prepare() {
   for (const char* sub : {"logs", "tmp", "sock", "lua"}) fs::create_directories(dir_ / sub);
-  install_plugin(dir_ / "lua", opts_.plugin_dirs);
+  install_plugin(dir_ / "lua", opts_.plugin_dirs, opts_.plugin_name);
 
   auto ports = free_ports(routes_.size() + 3);
   size_t i = 0;
@@ -148,9 +149,10 @@ void Nginx::prepare() {
   status_port_ = ports[i++];
   control_port_ = ports[i++];
   upstream_port_ = ports[i++];
+  const uint16_t proxied_port = opts_.upstream_port ? opts_.upstream_port : upstream_port_;
 
   const bool kong_request_id = opts_.kong_version.rfind("3.4.", 0) != 0;
-  json settings = {{"plugin", "kong-lua"}, {"kong_version", opts_.kong_version}};
+  json settings = {{"plugin", opts_.plugin_name}, {"kong_version", opts_.kong_version}};
   settings["routes"] = json::object();
   std::string servers;
   for (const auto& r : routes_) {
@@ -159,7 +161,7 @@ void Nginx::prepare() {
     settings["routes"][r.name] = rs;
 
     std::string s;
-    s += "    # route " + r.name + (r.plugin ? " (plugin kong-lua)" : " (no plugin)") + "\n";
+    s += "    # route " + r.name + (r.plugin ? " (plugin " + opts_.plugin_name + ")" : " (no plugin)") + "\n";
     s += "    server {\n";
     s += "        listen 127.0.0.1:" + std::to_string(route_ports_[r.name]) +
          (opts_.reuseport ? " reuseport" : "") + ";\n";
@@ -200,6 +202,7 @@ void Nginx::prepare() {
   replace_all(conf, "@STATUS_PORT@", std::to_string(status_port_));
   replace_all(conf, "@CONTROL_PORT@", std::to_string(control_port_));
   replace_all(conf, "@UPSTREAM_PORT@", std::to_string(upstream_port_));
+  replace_all(conf, "@PROXIED_PORT@", std::to_string(proxied_port));
   write_file(dir_ / "nginx.conf", conf);
 }
 

@@ -71,6 +71,8 @@ struct NginxOptions {
   std::string log_level = "info";
   bool reuseport = false;              // spread connections over the workers
   std::string plugin_dirs;             // "" = kong-plugin/ and ffi/ (see install_plugin)
+  std::string plugin_name = "kong-lua";  // installed as kong/plugins/<name>/, run on plugin routes
+  uint16_t upstream_port = 0;          // 0 = this nginx's own echo server; else 127.0.0.1:<port>
 };
 
 inline NginxOptions nginx_options(int workers, std::string kong_version = "3.4.2",
@@ -126,12 +128,13 @@ class Nginx {
   Child child_;
 };
 
-// Files of the plugin and the binding copied into <lua_root>/kong/plugins/kong-lua/
+// Files of the plugin and the binding copied into <lua_root>/kong/plugins/<name>/
 // exactly as a ConfigMap would lay them out (flat). `dirs` is a ':'-separated
 // list of source directories; "" means $WALLARM_E2E_PLUGIN_DIRS if set, else
 // the checkout's kong-plugin/ and ffi/. Throws when handler.lua or schema.lua
 // is missing.
-void install_plugin(const fs::path& lua_root, const std::string& dirs = "");
+void install_plugin(const fs::path& lua_root, const std::string& dirs = "",
+                    const std::string& name = "kong-lua");
 
 // Random bytes (deterministic per seed) for request bodies.
 std::string random_bytes(size_t n, uint32_t seed);
