@@ -121,7 +121,8 @@ end
 
 function WallarmHandler:header_filter(conf)
   local ctx = kong.ctx.plugin
-  if conf.inspect_response and ctx.sent then
+  -- A blocked request has no upstream response to report (protocol 7.2).
+  if conf.inspect_response and ctx.sent and not ctx.blocked then
     messages.response_head(ctx)
   end
 end

@@ -58,6 +58,8 @@ TEST_CASE("e2e: seed attack is blocked in block mode with the request id, upstre
 
     const std::string tag = unique_tag("seedblock");
     const std::string path = "/etc/passwd?v=" + version;
+    const std::string responses = "wallarm_node_messages_total{type=\"response\"}";
+    const double before = node.metric(responses);
     auto r = http_get(nginx.url("main", path), {kHost, "X-E2E-Tag: " + tag});
     INFO("response: " << r.status << " " << r.error << " " << r.body);
     REQUIRE(r.status == 403);
@@ -74,8 +76,14 @@ TEST_CASE("e2e: seed attack is blocked in block mode with the request id, upstre
     REQUIRE_FALSE(rid.empty());
     INFO("request id sent to the node: " << rid);
     CHECK(json_has_string(body, rid));
-    // Never proxied.
+    // Never proxied, so no response message follows (protocol 7.2): a
+    // benign request after it is the only response the node gets.
     CHECK(nginx.upstream_seen(tag) == 0);
+    auto ok = http_get(nginx.url("main", "/ok?v=" + version), {kHost});
+    REQUIRE(ok.status == 200);
+    CHECK(eventually([&] { return node.metric(responses) >= before + 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(node.metric(responses) == before + 1);
     check_clean_log(nginx);
   }
 }
