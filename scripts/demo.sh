@@ -12,19 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
-
-dir=build/release
-mkdir -p build
-echo "== configure: $dir (log: $dir.configure.log)"
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALLARM_WERROR=ON \
-  >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
-targets=$(cmake --build "$dir" --target help)
-if ! grep -q '^wallarm-demo:' <<<"$targets"; then
-  echo "No demo target: it needs nginx with lua-nginx-module (see $dir.configure.log)" >&2
-  exit 1
-fi
-echo "== build: the library, the reference node, the demo"
-cmake --build "$dir" -j "$(nproc)" --target wallarm-demo
+scripts/build-release.sh wallarm-demo
 echo
-exec "$dir/examples/demo/wallarm-demo" "$@"
+exec build/release/examples/demo/wallarm-demo "$@"
