@@ -1,0 +1,485 @@
+-- Benchmark baseline, not a product: the Wallarm node protocol v1
+-- (docs/protocol.md) in plain OpenResty Lua. Builds request and response
+-- messages (outer X-Wallarm-* headers, message/http body, escaping,
+-- truncation) and exchanges one message with the node over a pooled
+-- keep-alive cosocket with a small HTTP/1.1 client.
+local buffer = require "string.buffer"
+local ffi = require "ffi"
+
+local ngx = ngx
+local kong = kong
+local tcp = ngx.socket.tcp
+local now = ngx.now
+local str_find = string.find
+local str_sub = string.sub
+local str_byte = string.byte
+local str_lower = string.lower
+local gsub = string.gsub
+local tonumber = tonumber
+local tostring = tostring
+local type = type
+local pairs = pairs
+local pcall = pcall
+local floor = math.floor
+local io_open = io.open
+
+local _M = { VERSION = "0.1.0" }
+
+-- Escaping classes (docs/protocol.md 3.2 and 5) as Lua patterns.
+local TOKEN = "[%z\1-\32\127:]"      -- method, version, header name
+local TARGET = "[%z\1-\32\127]"      -- request-target
+local VALUE = "[%z\r\n]"             -- header value
+local OUTER = "[^\33-\36\38-\126]"   -- outer header value: all but visible ASCII, and '%'
+local ESC = {}
+for b = 0, 255 do
+  ESC[string.char(b)] = string.format("%%%02X", b)
+end
+
+local REASON = {
+  [100] = "Continue", [101] = "Switching Protocols", [200] = "OK", [201] = "Created",
+  [202] = "Accepted", [204] = "No Content", [206] = "Partial Content",
+  [301] = "Moved Permanently", [302] = "Found", [303] = "See Other", [304] = "Not Modified",
+  [307] = "Temporary Redirect", [308] = "Permanent Redirect", [400] = "Bad Request",
+  [401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found",
+  [405] = "Method Not Allowed", [408] = "Request Timeout", [409] = "Conflict",
+  [413] = "Content Too Large", [415] = "Unsupported Media Type",
+  [422] = "Unprocessable Content", [429] = "Too Many Requests",
+  [500] = "Internal Server Error", [502] = "Bad Gateway", [503] = "Service Unavailable",
+  [504] = "Gateway Timeout",
+}
+
+-- Messages are built in these without yielding, then taken out as strings.
+local head_buf = buffer.new(4096)
+local msg_buf = buffer.new(4096)
+local send_parts = {}
+
+local function put_escaped(buf, s, class)
+  if not str_find(s, class) then
+    buf:put(s)
+    return 0
+  end
+  local escaped, n = gsub(s, class, ESC)
+  buf:put(escaped)
+  return n
+end
+
+local function outer(s, max)
+  if #s > max then
+    s = str_sub(s, 1, max)
+  end
+  if str_find(s, OUTER) then
+    s = gsub(s, OUTER, ESC)
+  end
+  return s
+end
+
+---------------------------------------------------------------------------
+-- the node
+---------------------------------------------------------------------------
+local nodes = setmetatable({}, { __mode = "k" })
+local CONNECT_BACKLOG = 4096  -- exchanges waiting for a connection, per worker
+
+-- Per configuration: address, connect options and the constant parts of
+-- the outer head (curl's order: Host, Accept, per-message headers, the
+-- constant ones, Content-Length).
+function _M.node(conf)
+  local node = nodes[conf]
+  if node then
+    return node
+  end
+  local url = conf.wallarm_node_address
+  local authority, target = url:match("^[hH][tT][tT][pP]://([^/?#]*)([^#]*)")
+  if not authority then
+    return nil, "not an http:// URL: " .. url
+  end
+  local userinfo, hostport = authority:match("^(.*)@(.*)$")
+  hostport = hostport or authority
+  local host, port = hostport:match("^(%[.+%]):?(%d*)$") -- IPv6, kept in brackets
+  if not host then
+    host, port = hostport:match("^([^:]+):?(%d*)$")
+  end
+  local host_header = host
+  if not host then
+    return nil, "no host in " .. url
+  end
+  port = tonumber(port) or 80
+  if port ~= 80 then
+    host_header = host_header .. ":" .. port
+  end
+  if target == "" or str_byte(target) == 63 then -- "?"
+    target = "/" .. target
+  end
+  local auth = userinfo and "Authorization: Basic " .. ngx.encode_base64(ngx.unescape_uri(userinfo)) .. "\r\n" or ""
+  node = {
+    host = host,
+    port = port,
+    -- At most pool_size connections per worker, as a connection limit:
+    -- more exchanges wait for one (within their budget) instead of opening
+    -- connections the pool could not keep.
+    connect_opts = { pool_size = conf.pool_size, backlog = CONNECT_BACKLOG },
+    prefix = "POST " .. target .. " HTTP/1.1\r\nHost: " .. host_header .. "\r\n" .. auth ..
+             "Accept: */*\r\nX-Wallarm-Message-Type: ",
+    suffix = "Content-Type: message/http\r\nX-Wallarm-Protocol: 1\r\n" ..
+             "X-Wallarm-Connector-Type: kong\r\nX-Wallarm-Connector-Version: " .. _M.VERSION ..
+             "\r\nContent-Length: ",
+  }
+  nodes[conf] = node
+  return node
+end
+
+---------------------------------------------------------------------------
+-- messages
+---------------------------------------------------------------------------
+
+-- The request's header lines from ngx.req.raw_header(): order, duplicates
+-- and case kept, "name: value" with one SP. nginx writes a NUL over the byte
+-- after each value (the first trailing blank, when there is one) and
+-- lua-nginx-module gives it back as a bare LF: a bare LF followed by a
+-- CRLF-ended piece that is empty or starts with a blank continues the value.
+-- Returns the number of escaped bytes, or nil when there is no raw header.
+local function put_raw_headers(buf)
+  local ok, raw = pcall(ngx.req.raw_header, true)
+  if not ok or type(raw) ~= "string" then
+    return nil
+  end
+  local ptr = ffi.cast("const char *", raw)
+  -- Values need escaping only if the block holds a NUL or a CR that does
+  -- not end a line; nginx refuses both, so this is the rare path.
+  local value_class = (str_find(raw, "%z") or str_find(raw, "\r[^\n]")) and VALUE
+  local escaped, lines = 0, 0
+  local pos, len = 1, #raw
+  local after_bare_lf = false
+  while pos <= len do
+    local eol = str_find(raw, "\n", pos, true) or len + 1
+    local stop = eol - 1
+    local crlf = stop >= pos and str_byte(raw, stop) == 13
+    if crlf then
+      stop = stop - 1
+    end
+    local first = str_byte(raw, pos)
+    if after_bare_lf and crlf and lines > 0 and (stop < pos or first == 32 or first == 9) then
+      buf:put(" ")
+      if value_class then
+        escaped = escaped + put_escaped(buf, str_sub(raw, pos, stop), value_class)
+      elseif stop >= pos then
+        buf:putcdata(ptr + pos - 1, stop - pos + 1)
+      end
+    elseif stop >= pos then
+      local colon = str_find(raw, ":", pos, true)
+      if colon and colon <= stop then
+        if lines > 0 then
+          buf:put("\r\n")
+        end
+        lines = lines + 1
+        local plain_name = true
+        for i = pos, colon - 1 do
+          local c = str_byte(raw, i)
+          if c <= 32 or c == 127 then
+            plain_name = false
+            break
+          end
+        end
+        if plain_name then
+          buf:putcdata(ptr + pos - 1, colon - pos)
+        else
+          escaped = escaped + put_escaped(buf, str_sub(raw, pos, colon - 1), TOKEN)
+        end
+        buf:put(": ")
+        local v = colon + 1
+        while v <= stop do
+          local c = str_byte(raw, v)
+          if c ~= 32 and c ~= 9 then
+            break
+          end
+          v = v + 1
+        end
+        if value_class then
+          escaped = escaped + put_escaped(buf, str_sub(raw, v, stop), value_class)
+        elseif stop >= v then
+          buf:putcdata(ptr + v - 1, stop - v + 1)
+        end
+      end
+    end
+    after_bare_lf = not crlf and eol <= len
+    pos = eol + 1
+  end
+  if lines > 0 then
+    buf:put("\r\n")
+  end
+  return escaped
+end
+
+-- Headers from a PDK table (HTTP/2 requests, responses).
+local function put_table_headers(buf, headers)
+  local escaped = 0
+  for name, value in pairs(headers) do
+    if type(value) == "table" then
+      for i = 1, #value do
+        escaped = escaped + put_escaped(buf, name, TOKEN)
+        buf:put(": ")
+        escaped = escaped + put_escaped(buf, value[i], VALUE)
+        buf:put("\r\n")
+      end
+    else
+      escaped = escaped + put_escaped(buf, name, TOKEN)
+      buf:put(": ")
+      escaped = escaped + put_escaped(buf, tostring(value), VALUE)
+      buf:put("\r\n")
+    end
+  end
+  return escaped
+end
+
+local function version_string(v)
+  if v == 1.1 then return "1.1" end
+  if v == 2 then return "2" end
+  if v == 1.0 then return "1.0" end
+  if v == 3 then return "3" end
+  return v and tostring(v) or "1.1"
+end
+
+-- The outer head, then the embedded head; returns the message's head.
+-- `ids` holds request_id, client_ip and host; `head` is a string or a buffer.
+local function finish(node, msg_type, ids, out_of_band, truncated_from, escaped, head, body_len)
+  local buf = msg_buf
+  buf:put(node.prefix, msg_type, "\r\nX-Wallarm-Request-Id: ", outer(ids.request_id, 128), "\r\n")
+  if ids.client_ip and ids.client_ip ~= "" then
+    buf:put("X-Wallarm-Forwarded-For: ", outer(ids.client_ip, 64), "\r\n")
+  end
+  if ids.host and ids.host ~= "" then
+    buf:put("X-Wallarm-Forwarded-Host: ", outer(ids.host, 256), "\r\n")
+  end
+  if out_of_band then
+    buf:put("X-Wallarm-Out-Of-Band: 1\r\n")
+  end
+  if truncated_from then
+    buf:put("X-Wallarm-Body-Truncated: ", truncated_from, "\r\n")
+  end
+  if escaped > 0 then
+    buf:put("X-Wallarm-Escaped: ", escaped, "\r\n")
+  end
+  buf:put(node.suffix, #head + body_len, "\r\n\r\n", head)
+  return buf:get()
+end
+
+-- The request body up to the limit, and the original length when it was cut.
+-- May yield (reads the body); call before building anything.
+function _M.request_body(conf)
+  local declared = tonumber(kong.request.get_header("content-length"))
+  local body, given = "", 0
+  if conf.inspect_request_body and conf.request_body_limit > 0 then
+    local limit = conf.request_body_limit
+    ngx.req.read_body()
+    local data = ngx.req.get_body_data()
+    if data then
+      given = #data
+      body = given > limit and str_sub(data, 1, limit) or data
+    else
+      local path = ngx.req.get_body_file()
+      local f = path and io_open(path, "rb")
+      if f then
+        given = f:seek("end") or 0
+        f:seek("set")
+        body = f:read(given < limit and given or limit) or ""
+        f:close()
+      end
+    end
+  end
+  local total = declared and declared > given and declared or given
+  return body, #body < total and total or nil
+end
+
+-- The request message: returns its head (outer + embedded head); the body
+-- part is the caller's (from request_body).
+function _M.request(node, ids, body, truncated_from, out_of_band)
+  local buf = head_buf
+  local escaped = put_escaped(buf, kong.request.get_method(), TOKEN)
+  buf:put(" ")
+  escaped = escaped + put_escaped(buf, kong.request.get_path_with_query(), TARGET)
+  buf:put(" HTTP/")
+  local version = version_string(kong.request.get_http_version())
+  escaped = escaped + put_escaped(buf, version, TOKEN)
+  buf:put("\r\n")
+  local n = version ~= "2" and version ~= "3" and put_raw_headers(buf)
+  if not n then
+    n = put_table_headers(buf, kong.request.get_headers(1000))
+  end
+  buf:put("\r\n")
+  local msg = finish(node, "request", ids, out_of_band, truncated_from, escaped + n, buf, #body)
+  buf:reset()
+  return msg
+end
+
+-- The embedded head of the response (from header_filter) and its escape count.
+function _M.response_head()
+  local buf = head_buf
+  local status = kong.response.get_status()
+  buf:put("HTTP/1.1 ", status, " ", REASON[status] or "", "\r\n")
+  local escaped = put_table_headers(buf, kong.response.get_headers(1000))
+  buf:put("\r\n")
+  return buf:get(), escaped
+end
+
+-- The response message (from log): returns its full head.
+function _M.response(node, ids, head, escaped, body, body_total, out_of_band)
+  local truncated_from = #body < body_total and body_total or nil
+  return finish(node, "response", ids, out_of_band, truncated_from, escaped, head, #body)
+end
+
+---------------------------------------------------------------------------
+-- the exchange
+---------------------------------------------------------------------------
+-- Gives the socket what is left of the budget; false when nothing is.
+local function arm(sock, deadline)
+  local ms = floor((deadline - now()) * 1000)
+  if ms <= 0 then
+    return false
+  end
+  sock:settimeout(ms)
+  return true
+end
+
+local function fail(sock, kind, err)
+  sock:close()
+  return nil, kind, err
+end
+
+local function kind_of(err)
+  return err == "timeout" and "timeout" or "reset"
+end
+
+-- Reads one line within the budget; nil, kind, err on failure (socket closed).
+local function read_line(sock, deadline)
+  if not arm(sock, deadline) then
+    return fail(sock, "timeout", "no time left")
+  end
+  local line, err = sock:receive("*l")
+  if not line then
+    return fail(sock, kind_of(err), err)
+  end
+  return line
+end
+
+-- Sends one message and reads the node's answer (discarding its body),
+-- all within conf.timeout_ms. Returns the answer's status, or nil, an
+-- error kind (timeout, connect, reset, proto) and the socket's message.
+function _M.exchange(conf, node, head, body)
+  local deadline = now() + conf.timeout_ms / 1000
+  local sock, line, kind, err
+  for attempt = 1, 2 do
+    sock = tcp()
+    if not arm(sock, deadline) then
+      return nil, "timeout", "no time left"
+    end
+    local ok
+    ok, err = sock:connect(node.host, node.port, node.connect_opts)
+    if not ok then
+      return nil, err == "timeout" and "timeout" or "connect", err
+    end
+    local reused = sock:getreusedtimes() > 0
+    if not arm(sock, deadline) then
+      return fail(sock, "timeout", "no time left")
+    end
+    send_parts[1], send_parts[2] = head, body
+    ok, err = sock:send(send_parts)
+    send_parts[1], send_parts[2] = nil, nil
+    if ok then
+      line, kind, err = read_line(sock, deadline)
+      if line then
+        break
+      end
+    else
+      kind = kind_of(err)
+      sock:close()
+    end
+    -- A kept-alive connection the node closed meanwhile: once more on a new one.
+    if not reused or attempt == 2 or kind == "timeout" then
+      return nil, kind, err
+    end
+  end
+
+  -- Status line and headers.
+  local status = tonumber(str_sub(line, 10, 12))
+  if str_sub(line, 1, 7) ~= "HTTP/1." or not status or (#line > 12 and str_byte(line, 13) ~= 32) then
+    return fail(sock, "proto", "bad status line")
+  end
+  local close = str_byte(line, 8) == 48 -- HTTP/1.0
+  local length, chunked
+  while true do
+    line, kind, err = read_line(sock, deadline)
+    if not line then
+      return nil, kind, err
+    end
+    if line == "" then
+      break
+    end
+    local c = str_byte(line, 1)
+    if c == 67 or c == 99 or c == 84 or c == 116 then -- C c T t
+      local colon = str_find(line, ":", 1, true)
+      local name = colon and str_lower(str_sub(line, 1, colon - 1))
+      if name == "content-length" then
+        length = tonumber(str_sub(line, colon + 1))
+        if not length then
+          return fail(sock, "proto", "bad Content-Length")
+        end
+      elseif name == "transfer-encoding" then
+        chunked = str_find(str_lower(line), "chunked", colon, true) ~= nil
+      elseif name == "connection" then
+        local value = str_lower(line)
+        if str_find(value, "close", colon, true) then
+          close = true
+        elseif str_find(value, "keep-alive", colon, true) then
+          close = false
+        end
+      end
+    end
+  end
+
+  -- The body, read and dropped.
+  if status == 204 or status == 304 or status < 200 then
+    length, chunked = 0, false
+  end
+  local data
+  if chunked then
+    while true do
+      line, kind, err = read_line(sock, deadline)
+      if not line then
+        return nil, kind, err
+      end
+      local size = tonumber(line:match("^%s*(%x+)"), 16)
+      if not size then
+        return fail(sock, "proto", "bad chunk size")
+      end
+      if size == 0 then
+        repeat -- trailer
+          line, kind, err = read_line(sock, deadline)
+        until not line or line == ""
+        if not line then
+          return nil, kind, err
+        end
+        break
+      end
+      data, err = sock:receive(size + 2)
+      if not data then
+        return fail(sock, kind_of(err), err)
+      end
+    end
+  elseif length ~= 0 then
+    if not arm(sock, deadline) then
+      return fail(sock, "timeout", "no time left")
+    end
+    -- No length: the answer ends when the node closes the connection.
+    data, err = sock:receive(length or "*a")
+    if not data then
+      return fail(sock, kind_of(err), err)
+    end
+    close = close or not length
+  end
+
+  if close or not sock:setkeepalive(conf.keepalive_ms, conf.pool_size) then
+    sock:close()
+  end
+  return status
+end
+
+return _M

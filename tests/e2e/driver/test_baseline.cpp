@@ -1,0 +1,447 @@
+// The benchmark baseline (tests/bench/baseline: wallarm-baseline, the node
+// protocol in plain OpenResty Lua with cosockets) under the same harness:
+// it must pass benign traffic intact, speak the protocol as the kong-lua
+// plugin does (the reference node accepts every message, records the same
+// fields, correlates responses), block, fall back within its timeout and
+// work out of band.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "servers.h"
+#include "test_util.h"
+
+using namespace e2e;
+
+namespace {
+
+const std::string kHost = "Host: kong-lua-test.wallarm";
+
+NginxOptions baseline_options(std::string kong_version = "3.4.2") {
+  NginxOptions o = nginx_options(1, std::move(kong_version));
+  o.plugin_name = "wallarm-baseline";
+  o.plugin_dirs = std::string(E2E_REPO_DIR) + "/tests/bench/baseline/kong/plugins/wallarm-baseline";
+  return o;
+}
+
+json echo_of(const HttpResponse& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? json() : j;
+}
+
+// The node refused none of the messages it got (it answers 400 and counts
+// the reason under wallarm_node_malformed_total{reason=...}).
+void check_no_malformed(RefNode& node) {
+  const std::string metrics = node.metrics();
+  INFO("node metrics:\n" << metrics);
+  REQUIRE_FALSE(metrics.empty());
+  CHECK(metrics.find("wallarm_node_malformed_total{") == std::string::npos);
+}
+
+// Outer header lines, with the values that differ between two gateways
+// (their own request ids, the capture nodes' ports) masked.
+std::vector<std::pair<std::string, std::string>> comparable_outer(const CapturedMessage& m) {
+  auto out = m.headers;
+  for (auto& [name, value] : out) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (lower == "host" || lower == "x-wallarm-request-id") value = "*";
+  }
+  return out;
+}
+
+// Embedded response head lines, sorted (a PDK header table has no order),
+// without the ones that differ between two gateways.
+std::vector<std::string> comparable_response_head(const std::string& head) {
+  std::vector<std::string> lines;
+  size_t pos = head.find("\r\n");
+  if (pos == std::string::npos) return lines;
+  lines.push_back("status line: " + head.substr(0, pos));
+  pos += 2;
+  while (pos < head.size()) {
+    size_t e = head.find("\r\n", pos);
+    if (e == std::string::npos || e == pos) break;
+    std::string line = head.substr(pos, e - pos);
+    pos = e + 2;
+    std::string lower = line;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (lower.rfind("date:", 0) == 0 || lower.rfind("x-e2e-worker-pid:", 0) == 0) continue;
+    lines.push_back(line);
+  }
+  std::sort(lines.begin() + 1, lines.end());
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: baseline connector: benign GET and POST with a JSON body reach the upstream intact") {
+  TempDir dir("baseline-benign");
+  RefNode node(dir.path(), node_options("monitoring"));
+  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url()))}, {"plain", std::nullopt}},
+              baseline_options());
+  nginx.start();
+
+  const std::vector<std::string> headers = {
+      kHost, "User-Agent: e2e-client/1.0", "Accept: application/json", "X-Dup: one",
+      "x-lower-case: v", "X-Dup: two", "X-Trailing: abc  ", "Cookie: session=abc; theme=dark",
+  };
+  struct Case {
+    const char* name;
+    std::string method, path;
+    std::vector<std::string> headers;
+    std::optional<std::string> body;
+  };
+  auto json_headers = headers;
+  json_headers.push_back("Content-Type: application/json");
+  const std::vector<Case> cases = {
+      {"GET with query", "GET", "/api/v1/items?id=42&sort=desc&empty=", headers, std::nullopt},
+      {"POST JSON", "POST", "/api/v1/items", json_headers,
+       std::string(R"({"name":"widget","tags":["a","b"],"qty":3,"price":9.99})")},
+  };
+  const double requests_before = node.metric("wallarm_node_messages_total{type=\"request\"}");
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const std::string tag = unique_tag("baseline-benign");
+    auto send = [&](const std::string& route) {
+      HttpRequest req;
+      req.method = c.method;
+      req.url = nginx.url(route, c.path);
+      req.headers = c.headers;
+      req.headers.push_back("X-E2E-Tag: " + tag);
+      req.body = c.body;
+      return http(req);
+    };
+    auto via_baseline = send("main");
+    auto via_plain = send("plain");
+    INFO("baseline route: " << via_baseline.status << " " << via_baseline.error << " " << via_baseline.body);
+    REQUIRE(via_baseline.status == 200);
+    REQUIRE(via_plain.status == 200);
+    CHECK(nginx.upstream_seen(tag) == 2);
+    json a = echo_of(via_baseline), b = echo_of(via_plain);
+    REQUIRE(a.is_object());
+    CHECK(a["method"] == c.method);
+    CHECK(a["uri"] == c.path);
+    CHECK(a["raw_header"] == b["raw_header"]);
+    const std::string sent = c.body.value_or("");
+    CHECK(a["body_len"].get<size_t>() == sent.size());
+    CHECK(a["body_md5"] == md5_hex(sent));
+    CHECK(via_baseline.body == via_plain.body);
+    CHECK(via_baseline.header("Content-Type") == via_plain.header("Content-Type"));
+  }
+  // The schema, validated as Kong does: defaults filled, bad values refused.
+  json v = nginx.validate(plugin(node_config(node.url())));
+  INFO("validated: " << v.dump());
+  REQUIRE(v.value("ok", false) == true);
+  const json expected_defaults = {
+      {"blocking", true},          {"timeout_ms", 1000},          {"fallback", "pass"},
+      {"inspect_request_body", true}, {"request_body_limit", 1048576}, {"inspect_response", true},
+      {"inspect_response_body", true}, {"response_body_limit", 16384}, {"pool_size", 32},
+      {"keepalive_ms", 60000},
+  };
+  for (const auto& [key, value] : expected_defaults.items()) {
+    CAPTURE(key);
+    CHECK(v["config"][key] == value);
+  }
+  CHECK(nginx.validate(plugin(node_config(node.url(), {{"timeout_ms", 0}}))).value("ok", true) == false);
+  CHECK(nginx.validate(plugin(node_config(node.url(), {{"fallback", "maybe"}}))).value("ok", true) == false);
+  CHECK(nginx.validate(plugin(node_config("https://127.0.0.1:9/"))).value("ok", true) == false);
+  CHECK(nginx.validate(plugin(json::object())).value("ok", true) == false);
+
+  // The node inspected both, and got their response messages.
+  CHECK(eventually([&] {
+    return node.metric("wallarm_node_messages_total{type=\"request\"}") >= requests_before + 2 &&
+           node.metric("wallarm_node_messages_total{type=\"response\"}") >= 2;
+  }));
+  check_no_malformed(node);
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: baseline connector: the node records the seed attack as it does from the kong-lua plugin") {
+  TempDir dir("baseline-seed");
+  RefNode node(dir.path(), node_options("monitoring"));
+  fs::create_directories(dir.path() / "baseline");
+  fs::create_directories(dir.path() / "kong-lua");
+  Nginx baseline(dir.path() / "baseline", {{"main", plugin(node_config(node.url()))}}, baseline_options());
+  Nginx kong_lua(dir.path() / "kong-lua", {{"main", plugin(node_config(node.url()))}});
+  baseline.start();
+  kong_lua.start();
+
+  const std::string series = "wallarm_node_responses_correlated_total";
+  auto record_of = [&](Nginx& nginx, const std::string& via) {
+    const double correlated = node.metric(series);
+    REQUIRE(correlated >= 0);
+    const std::string tag = unique_tag("baseline-seed");
+    const std::string path = "/etc/passwd?via=" + via;
+    auto r = http_get(nginx.url("main", path), {kHost, "X-E2E-Tag: " + tag});
+    INFO(via << " response: " << r.status << " " << r.error << " " << r.body);
+    REQUIRE(r.status == 200);
+    CHECK(echo_of(r).value("uri", "") == path);
+    CHECK(nginx.upstream_seen(tag) == 1);
+    // The response message carried the same request id: correlated.
+    CHECK(eventually([&] { return node.metric(series) >= correlated + 1; }));
+    json rec = node.wait_attack([&](const json& a) {
+      return a.value("uri", "") == path && a["response_status"].is_number();
+    });
+    INFO("node records: " << node.attacks().dump());
+    REQUIRE(rec.is_object());
+    return rec;
+  };
+  json b = record_of(baseline, "baseline");
+  json k = record_of(kong_lua, "kong-lua");
+
+  CHECK(has_attack_type(b, "ptrav"));
+  CHECK(b.value("host", "") == "kong-lua-test.wallarm");
+  CHECK(b.value("method", "") == "GET");
+  CHECK(b.value("client_ip", "") == "127.0.0.1");
+  CHECK(b.value("verdict", "") == "pass");
+  CHECK(b.value("mode", "") == "monitoring");
+  CHECK(b.value("out_of_band", true) == false);
+  CHECK(b["response_status"] == 200);
+  CHECK_FALSE(b.value("request_id", "").empty());
+  // Field by field as from the plugin, but for what is per request.
+  for (const char* field : {"host", "method", "client_ip", "attacks", "verdict", "mode",
+                            "out_of_band", "response_status"}) {
+    CAPTURE(field);
+    CHECK(b[field] == k[field]);
+  }
+  CHECK(b.value("request_id", "").size() == k.value("request_id", "").size());
+  check_no_malformed(node);
+  check_clean_log(baseline);
+  check_clean_log(kong_lua);
+}
+
+TEST_CASE("e2e: baseline connector: its messages are byte for byte the kong-lua plugin's") {
+  TempDir dir("baseline-bytes");
+  CaptureNode capture_b, capture_k;
+  auto url_of = [](const CaptureNode& c) { return "http://127.0.0.1:" + std::to_string(c.port()) + "/"; };
+  fs::create_directories(dir.path() / "baseline");
+  fs::create_directories(dir.path() / "kong-lua");
+  const json limits = {{"request_body_limit", 10000}, {"response_body_limit", 100}};
+  Nginx baseline(dir.path() / "baseline", {{"main", plugin(node_config(url_of(capture_b), limits))}},
+                 baseline_options());
+  Nginx kong_lua(dir.path() / "kong-lua", {{"main", plugin(node_config(url_of(capture_k), limits))}});
+  baseline.start();
+  kong_lua.start();
+
+  struct Case {
+    const char* name;
+    std::string method, target;
+    std::vector<std::string> headers;
+    std::optional<std::string> body;
+  };
+  const std::vector<std::string> odd = {
+      kHost,
+      "X-Dup: one",
+      "x-dup: two",
+      "X-Trailing: abc   ",
+      "X-Trailing-One: abc ",
+      "X-Trailing-Tab: abc\t ",
+      "X-Tab: a\tb",
+      "X-Utf8: caf\xc3\xa9",
+      "X-Percent: 100%25 %0D%0A",
+      "X-NoSpace:tight",
+      "X-Under_Score: u",
+  };
+  auto with = [&](std::vector<std::string> extra) {
+    auto h = odd;
+    h.insert(h.end(), extra.begin(), extra.end());
+    return h;
+  };
+  const std::vector<Case> cases = {
+      {"GET, odd headers", "GET", "/p%20q/r;m=1?a=1&b=%2F&c&d=%C3%A9", odd, std::nullopt},
+      {"POST JSON in memory", "POST", "/api/v1/items", with({"Content-Type: application/json"}),
+       std::string(R"({"name":"widget","qty":3})")},
+      {"PUT 20000 bytes, in a file, cut at 10000", "PUT", "/api/v1/blob",
+       with({"Content-Type: application/octet-stream"}), random_bytes(20000, 21)},
+      {"upstream 404, response body cut at 100", "GET", "/missing?e2e_status=404&e2e_size=5000", odd,
+       std::nullopt},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const std::string tag = unique_tag("baseline-bytes");
+    auto send = [&](Nginx& nginx) {
+      HttpRequest req;
+      req.method = c.method;
+      req.url = nginx.url("main", c.target);
+      req.headers = c.headers;
+      req.headers.push_back("X-E2E-Tag: " + tag);
+      req.body = c.body;
+      return http(req);
+    };
+    auto rb = send(baseline);
+    auto rk = send(kong_lua);
+    INFO("baseline: " << rb.status << " " << rb.error << "; kong-lua: " << rk.status << " " << rk.error);
+    REQUIRE(rb.status == rk.status);
+    REQUIRE(rb.status != 0);
+    // The upstream's echo (JSON keys in either order) or its fixed pattern.
+    const bool echo = c.target.find("e2e_size=") == std::string::npos;
+    if (echo)
+      CHECK(echo_of(rb) == echo_of(rk));
+    else
+      CHECK((rb.body == rk.body));
+
+    auto request_of = [&](CaptureNode& capture) {
+      return capture.wait_for(
+          [&](const CapturedMessage& m) {
+            return m.header("X-Wallarm-Message-Type") == "request" &&
+                   m.embedded_head().find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
+          },
+          std::chrono::milliseconds(5000));
+    };
+    CapturedMessage qb = request_of(capture_b), qk = request_of(capture_k);
+    REQUIRE(qb.method == "POST");
+    REQUIRE(qk.method == "POST");
+    CHECK(qb.target == qk.target);
+    CHECK_FALSE(qb.header("X-Wallarm-Request-Id").empty());
+    CHECK(comparable_outer(qb) == comparable_outer(qk));
+    CHECK(qb.embedded_head() == qk.embedded_head());
+    CHECK((qb.embedded_body() == qk.embedded_body()));
+
+    auto response_of = [&](CaptureNode& capture, const std::string& rid) {
+      return capture.wait_for(
+          [&](const CapturedMessage& m) {
+            return m.header("X-Wallarm-Message-Type") == "response" &&
+                   m.header("X-Wallarm-Request-Id") == rid;
+          },
+          std::chrono::milliseconds(5000));
+    };
+    CapturedMessage pb = response_of(capture_b, qb.header("X-Wallarm-Request-Id"));
+    CapturedMessage pk = response_of(capture_k, qk.header("X-Wallarm-Request-Id"));
+    REQUIRE(pb.method == "POST");
+    REQUIRE(pk.method == "POST");
+    // The same outer headers but for Content-Length (the embedded head's
+    // Date and the worker pid header can differ).
+    auto outer_b = comparable_outer(pb), outer_k = comparable_outer(pk);
+    for (auto* o : {&outer_b, &outer_k})
+      for (auto& [name, value] : *o)
+        if (name == "Content-Length") value = "*";
+    CHECK(outer_b == outer_k);
+    CHECK(comparable_response_head(pb.embedded_head()) == comparable_response_head(pk.embedded_head()));
+    CHECK(pb.embedded_body().size() == 100);  // cut at response_body_limit
+    if (echo)
+      CHECK(pb.embedded_body().size() == pk.embedded_body().size());
+    else
+      CHECK((pb.embedded_body() == pk.embedded_body()));
+  }
+  check_clean_log(baseline);
+  check_clean_log(kong_lua);
+}
+
+TEST_CASE("e2e: baseline connector: block mode answers 403 with the request id and never proxies") {
+  TempDir dir("baseline-block");
+  RefNode node(dir.path(), node_options("block"));
+  for (const std::string version : {"3.4.2", "3.9.1"}) {
+    CAPTURE(version);
+    fs::path sub = dir.path() / version;
+    fs::create_directories(sub);
+    Nginx nginx(sub, {{"main", plugin(node_config(node.url()))}}, baseline_options(version));
+    nginx.start();
+
+    const std::string tag = unique_tag("baseline-block");
+    const std::string path = "/etc/passwd?v=" + version;
+    auto r = http_get(nginx.url("main", path), {kHost, "X-E2E-Tag: " + tag});
+    INFO("response: " << r.status << " " << r.error << " " << r.body);
+    REQUIRE(r.status == 403);
+    CHECK(r.header("Content-Type").rfind("application/json", 0) == 0);
+    json body = json::parse(r.body, nullptr, false);
+    REQUIRE_FALSE(body.is_discarded());
+
+    json rec = node.wait_attack([&](const json& a) { return a.value("uri", "") == path; });
+    INFO("node records: " << node.attacks().dump());
+    REQUIRE(rec.is_object());
+    CHECK(has_attack_type(rec, "ptrav"));
+    CHECK(rec.value("verdict", "") == "block");
+    const std::string rid = rec.value("request_id", "");
+    REQUIRE_FALSE(rid.empty());
+    CHECK(body.value("request_id", "") == rid);
+    CHECK(nginx.upstream_seen(tag) == 0);
+
+    // Benign traffic still passes.
+    auto ok = http_get(nginx.url("main", "/api/v1/items?id=1"), {kHost});
+    CHECK(ok.status == 200);
+    check_clean_log(nginx);
+  }
+  check_no_malformed(node);
+}
+
+TEST_CASE("e2e: baseline connector: node down or slow: fallback pass and block within timeout_ms") {
+  TempDir dir("baseline-fallback");
+  const int timeout_ms = 300;
+  RefNode slow(dir.path(), node_options("monitoring", 2000, "none"));
+  const uint16_t closed = free_port();  // nothing listens there
+  const std::vector<std::pair<std::string, std::string>> nodes = {
+      {"down", "http://127.0.0.1:" + std::to_string(closed) + "/"},
+      {"slow", slow.url()},
+  };
+  std::vector<Route> routes;
+  for (const auto& [name, url] : nodes)
+    for (const std::string fallback : {"pass", "block"})
+      routes.push_back({name + "-" + fallback,
+                        plugin(node_config(url, {{"timeout_ms", timeout_ms}, {"fallback", fallback}}))});
+  Nginx nginx(dir.path(), routes, baseline_options());
+  nginx.start();
+
+  const double margin_ms = 400;  // a loaded 2-core machine; far below the slow node's 2 s
+  for (const auto& [name, url] : nodes) {
+    for (const std::string fallback : {"pass", "block"}) {
+      const std::string route = name + "-" + fallback;
+      CAPTURE(route);
+      for (int i = 0; i < 3; ++i) {
+        CAPTURE(i);
+        const std::string tag = unique_tag(route);
+        auto r = http_get(nginx.url(route, "/api/item?i=" + std::to_string(i)), {kHost, "X-E2E-Tag: " + tag});
+        INFO(r.status << " " << r.error << " " << r.body << " in " << r.total_ms << " ms");
+        CHECK(r.total_ms < timeout_ms + margin_ms);
+        if (fallback == "pass") {
+          CHECK(r.status == 200);
+          CHECK(nginx.upstream_seen(tag) == 1);
+        } else {
+          CHECK(r.status == 403);
+          CHECK(json::parse(r.body, nullptr, false).value("message", "") == "Request blocked by Wallarm");
+          CHECK(nginx.upstream_seen(tag) == 0);
+        }
+      }
+    }
+  }
+  check_no_malformed(slow);
+  check_clean_log(nginx);
+}
+
+TEST_CASE("e2e: baseline connector: out-of-band mode passes at once and the node still records the attack") {
+  TempDir dir("baseline-oob");
+  RefNode node(dir.path(), node_options("block", 500));  // a blocking node, 500 ms per verdict
+  // Each copy in flight opens a connection of its own, and the reference
+  // node's listen backlog is small: leave room for a SYN retransmit (1 s).
+  Nginx nginx(dir.path(),
+              {{"main", plugin(node_config(node.url(), {{"blocking", false}, {"timeout_ms", 5000}}))}},
+              baseline_options());
+  nginx.start();
+
+  std::vector<double> latencies;
+  for (int i = 0; i < 5; ++i) {
+    const std::string tag = unique_tag("baseline-oob");
+    auto r = http_get(nginx.url("main", "/etc/passwd?oob=" + std::to_string(i)), {kHost, "X-E2E-Tag: " + tag});
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    CHECK(nginx.upstream_seen(tag) == 1);
+    latencies.push_back(r.total_ms);
+  }
+  INFO("latencies (ms): max " << percentile(latencies, 100) << ", median " << percentile(latencies, 50));
+  CHECK(percentile(latencies, 100) < 150.0);
+
+  json rec = node.wait_attack([](const json& a) { return a.value("uri", "") == "/etc/passwd?oob=0"; });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  CHECK(has_attack_type(rec, "ptrav"));
+  CHECK(rec.value("out_of_band", false) == true);
+  CHECK(rec.value("verdict", "") == "block");
+  // The response messages come too, marked out of band like the requests
+  // (with a node this slow they can come before their request is recorded,
+  // so they need not correlate).
+  CHECK(eventually([&] {
+    return node.metric("wallarm_node_messages_total{type=\"response\"}") >= 5 &&
+           node.metric("wallarm_node_out_of_band_total") >= 10;
+  }, std::chrono::milliseconds(10000)));
+  check_no_malformed(node);
+  check_clean_log(nginx);
+}
