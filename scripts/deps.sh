@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config binutils dpkg-dev python3 python3-yaml
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2 lua-busted
-  nginx libnginx-mod-http-lua lua-resty-core lua-cjson
+  nginx libnginx-mod-http-lua lua-resty-core lua-cjson wrk
   doctest-dev libbenchmark-dev
   libmodsecurity-dev modsecurity-crs libcpp-httplib-dev nlohmann-json3-dev
 )
