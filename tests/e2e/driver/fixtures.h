@@ -40,6 +40,7 @@ class RefNode {
  public:
   RefNode(const fs::path& dir, const NodeOptions& opts);
   uint16_t port() const { return port_; }
+  int pid() const { return child_.pid(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
   json attacks();                    // GET /attacks.json
