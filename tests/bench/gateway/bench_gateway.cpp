@@ -225,17 +225,19 @@ struct Gateway {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(nginx->route_port("r")); }
 };
 
+// plugin_dir: "" for the connector (kong-plugin/ and ffi/), else the
+// directory, under tests/bench/, of another plugin named as its last part.
 Gateway start_gateway(const fs::path& dir, const std::string& name, std::optional<json> plugin,
                       uint16_t upstream_port, const e2e::RefNode* node = nullptr,
-                      const std::string& plugin_name = "kong-lua") {
+                      const std::string& plugin_dir = "") {
   fs::path sub = dir / name;
   fs::create_directories(sub);
   e2e::NginxOptions opts = e2e::nginx_options(1, "3.9.1");
   opts.log_level = "warn";
   opts.upstream_port = upstream_port;
-  if (plugin_name != "kong-lua") {
-    opts.plugin_name = plugin_name;
-    opts.plugin_dirs = std::string(BENCH_SOURCE_DIR) + "/../baseline/kong/plugins/" + plugin_name;
+  if (!plugin_dir.empty()) {
+    opts.plugin_dirs = std::string(BENCH_SOURCE_DIR) + "/../" + plugin_dir;
+    opts.plugin_name = fs::path(plugin_dir).filename().string();
   }
   Gateway g;
   g.nginx = std::make_unique<e2e::Nginx>(sub, std::vector<e2e::Route>{{"r", plugin}}, opts);
@@ -327,7 +329,11 @@ int run(const Options& opt) {
                               upstream.port(), &node);
   if (want("baseline"))
     gw["baseline"] = start_gateway(dir.path(), "baseline", conf(node), upstream.port(), &node,
-                                   "wallarm-baseline");
+                                   "baseline/kong/plugins/wallarm-baseline");
+  if (want("noop"))
+    gw["noop"] = start_gateway(dir.path(), "noop",
+                               json{{"config", {{"wallarm_node_address", node.url()}}}},
+                               upstream.port(), nullptr, "noop/kong/plugins/bench-noop");
   // 200 connections to a node that takes 5 ms: the pool must hold them all.
   if (want("slow"))
     gw["slow"] = start_gateway(dir.path(), "slow", conf(slow_node, {{"max_connections", 256}}),
@@ -341,6 +347,7 @@ int run(const Options& opt) {
   Load slow{"/", 200, S, 0, 0};
   std::vector<Config> configs = {
       {"no plugin (ceiling)", "none", typical},
+      {"no-op plugin (the phases' own cost)", "noop", typical},
       {"plugin, blocking", "blocking", typical},
       {"plugin, out of band (blocking = false)", "oob", typical},
       {"plain-Lua cosocket connector, blocking", "baseline", typical},
@@ -505,7 +512,7 @@ int main(int argc, char** argv) {
       while (std::getline(ss, n, ',')) opt.only.insert(n);
     } else {
       std::cerr << "usage: bench_gateway [--reps N] [--seconds S] [--connections C] "
-                   "[--soak REQUESTS] [--only none,blocking,oob,baseline,slow,crs]\n"
+                   "[--soak REQUESTS] [--only none,noop,blocking,oob,baseline,slow,crs]\n"
                    "                     [--plugin-config JSON (merged into each plugin's config)]\n";
       return 2;
     }
