@@ -3,7 +3,9 @@
 // malformed input that must get a 400 and never take the node down.
 #include <doctest/doctest.h>
 #include <httplib.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -315,4 +317,41 @@ TEST_CASE("node server: delay_ms holds each verdict back") {
   auto start = Clock::now();
   c.request(Connector::Sent{});
   CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() >= 50);
+}
+
+TEST_CASE("node server: a burst of new connections is accepted at once") {
+  // A gateway worker opens its whole pool at once; a short listen backlog
+  // would drop SYNs, and each dropped one costs the client a 1 s retry.
+  RunningNode n(node::Mode::monitoring, false);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(n.server->port()));
+  constexpr int kConnections = 256;
+  std::vector<pollfd> fds;
+  for (int i = 0; i < kConnections; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    REQUIRE(fd >= 0);
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    REQUIRE((rc == 0 || errno == EINPROGRESS));
+    fds.push_back({fd, POLLOUT, 0});
+  }
+  int connected = 0;
+  auto deadline = Clock::now() + std::chrono::milliseconds(500);
+  while (connected < kConnections && Clock::now() < deadline) {
+    if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+    for (auto& p : fds) {
+      if (p.fd >= 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err == 0) ++connected;
+        ::close(p.fd);
+        p.fd = -1;  // poll ignores it from now on
+      }
+    }
+  }
+  for (auto& p : fds)
+    if (p.fd >= 0) ::close(p.fd);
+  CHECK(connected == kConnections);
 }

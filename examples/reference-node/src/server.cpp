@@ -18,6 +18,10 @@ using Clock = std::chrono::steady_clock;
 // The connector sends one message per connection at a time and keeps
 // connections for up to 30 s idle (docs/protocol.md 2.2): stay open longer.
 constexpr int kKeepAliveSeconds = 65;
+// Debian's cpp-httplib is a compiled library that listens with a backlog of
+// 5: a gateway opening its pool at once would have SYNs dropped, each one
+// retried by the client after 1 s. listen() again raises it.
+constexpr int kListenBacklog = 4096;
 constexpr size_t kKeepAliveRequests = 1000000;
 constexpr size_t kMaxMessageBytes = 64u << 20;
 
@@ -38,6 +42,11 @@ NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store
   http_->set_keep_alive_max_count(kKeepAliveRequests);
   http_->set_payload_max_length(kMaxMessageBytes);
   http_->set_tcp_nodelay(true);
+  http_->set_socket_options([this](socket_t sock) {
+    int yes = 1;  // what httplib's default options do
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;
+  });
 
   http_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
     on_message(req, res);
@@ -69,6 +78,10 @@ bool NodeServer::bind(std::string* err) {
                          : (http_->bind_to_port(cfg_.host, cfg_.port) ? cfg_.port : -1);
   if (port_ <= 0) {
     *err = "cannot listen on " + cfg_.host + ":" + std::to_string(cfg_.port);
+    return false;
+  }
+  if (listen_fd_ >= 0 && ::listen(listen_fd_, kListenBacklog) != 0) {
+    *err = std::string("cannot raise the listen backlog: ") + std::strerror(errno);
     return false;
   }
   return true;

@@ -45,6 +45,7 @@ class NodeServer {
   AttackStore& store_;
   Metrics& metrics_;
   std::unique_ptr<httplib::Server> http_;
+  int listen_fd_ = -1;  // the socket httplib listens on, for its backlog
   int port_ = 0;
   std::atomic<uint64_t> next_id_;
 };
