@@ -15,8 +15,6 @@ using namespace e2e;
 
 namespace {
 
-const std::string kHost = "Host: kong-lua-test.wallarm";
-
 NginxOptions baseline_options(std::string kong_version = "3.4.2") {
   NginxOptions o = nginx_options(1, std::move(kong_version));
   o.plugin_name = "wallarm-baseline";
@@ -337,24 +335,8 @@ TEST_CASE("e2e: baseline connector: block mode answers 403 with the request id a
     Nginx nginx(sub, {{"main", plugin(node_config(node.url()))}}, baseline_options(version));
     nginx.start();
 
-    const std::string tag = unique_tag("baseline-block");
-    const std::string path = "/etc/passwd?v=" + version;
-    auto r = http_get(nginx.url("main", path), {kHost, "X-E2E-Tag: " + tag});
-    INFO("response: " << r.status << " " << r.error << " " << r.body);
-    REQUIRE(r.status == 403);
-    CHECK(r.header("Content-Type").rfind("application/json", 0) == 0);
-    json body = json::parse(r.body, nullptr, false);
-    REQUIRE_FALSE(body.is_discarded());
-
-    json rec = node.wait_attack([&](const json& a) { return a.value("uri", "") == path; });
-    INFO("node records: " << node.attacks().dump());
-    REQUIRE(rec.is_object());
-    CHECK(has_attack_type(rec, "ptrav"));
-    CHECK(rec.value("verdict", "") == "block");
-    const std::string rid = rec.value("request_id", "");
-    REQUIRE_FALSE(rid.empty());
-    CHECK(body.value("request_id", "") == rid);
-    CHECK(nginx.upstream_seen(tag) == 0);
+    SeedBlocked blocked = check_seed_blocked(nginx, node, "/etc/passwd?v=" + version);
+    CHECK(blocked.body.value("request_id", "") == blocked.request_id);
 
     // Benign traffic still passes.
     auto ok = http_get(nginx.url("main", "/api/v1/items?id=1"), {kHost});
@@ -417,23 +399,7 @@ TEST_CASE("e2e: baseline connector: out-of-band mode passes at once and the node
               baseline_options());
   nginx.start();
 
-  std::vector<double> latencies;
-  for (int i = 0; i < 5; ++i) {
-    const std::string tag = unique_tag("baseline-oob");
-    auto r = http_get(nginx.url("main", "/etc/passwd?oob=" + std::to_string(i)), {kHost, "X-E2E-Tag: " + tag});
-    INFO(r.status << " " << r.error);
-    REQUIRE(r.status == 200);
-    CHECK(nginx.upstream_seen(tag) == 1);
-    latencies.push_back(r.total_ms);
-  }
-  INFO("latencies (ms): max " << percentile(latencies, 100) << ", median " << percentile(latencies, 50));
-  CHECK(percentile(latencies, 100) < 150.0);
-
-  json rec = node.wait_attack([](const json& a) { return a.value("uri", "") == "/etc/passwd?oob=0"; });
-  INFO("node records: " << node.attacks().dump());
-  REQUIRE(rec.is_object());
-  CHECK(has_attack_type(rec, "ptrav"));
-  CHECK(rec.value("out_of_band", false) == true);
+  json rec = check_out_of_band_seed(nginx, node);
   CHECK(rec.value("verdict", "") == "block");
   // The response messages come too, marked out of band like the requests
   // (with a node this slow they can come before their request is recorded,

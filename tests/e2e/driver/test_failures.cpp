@@ -9,10 +9,6 @@
 
 using namespace e2e;
 
-namespace {
-const std::string kHost = "Host: kong-lua-test.wallarm";
-}
-
 TEST_CASE("e2e: out-of-band mode passes attacks at once and the node still records them") {
   TempDir dir("oob");
   // A blocking node that takes 500 ms per verdict.
@@ -20,24 +16,7 @@ TEST_CASE("e2e: out-of-band mode passes attacks at once and the node still recor
   Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"blocking", false}}))}});
   nginx.start();
 
-  std::vector<double> latencies;
-  for (int i = 0; i < 5; ++i) {
-    const std::string tag = unique_tag("oob");
-    auto r = http_get(nginx.url("main", "/etc/passwd?oob=" + std::to_string(i)),
-                      {kHost, "X-E2E-Tag: " + tag});
-    INFO(r.status << " " << r.error);
-    REQUIRE(r.status == 200);
-    CHECK(nginx.upstream_seen(tag) == 1);
-    latencies.push_back(r.total_ms);
-  }
-  INFO("latencies (ms): max " << percentile(latencies, 100) << ", median " << percentile(latencies, 50));
-  CHECK(percentile(latencies, 100) < 150.0);
-
-  json rec = node.wait_attack([](const json& a) { return a.value("uri", "") == "/etc/passwd?oob=0"; });
-  INFO("node records: " << node.attacks().dump());
-  REQUIRE(rec.is_object());
-  CHECK(has_attack_type(rec, "ptrav"));
-  CHECK(rec.value("out_of_band", false) == true);
+  check_out_of_band_seed(nginx, node);
   check_clean_log(nginx);
 }
 

@@ -6,10 +6,6 @@
 
 using namespace e2e;
 
-namespace {
-const std::string kHost = "Host: kong-lua-test.wallarm";
-}
-
 TEST_CASE("e2e: harness: the Kong PDK shim follows Kong 3.4 (probe plugin)") {
   TempDir dir("harness");
   NginxOptions opts;

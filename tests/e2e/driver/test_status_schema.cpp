@@ -12,8 +12,6 @@ using namespace e2e;
 
 namespace {
 
-const std::string kHost = "Host: kong-lua-test.wallarm";
-
 // Parses Prometheus text exposition: series -> value. Fails the test on a
 // line that is neither a comment nor a sample.
 std::map<std::string, double> parse_prometheus(const std::string& text) {

@@ -13,6 +13,9 @@
 
 namespace e2e {
 
+// The Host every test request carries.
+inline const std::string kHost = "Host: kong-lua-test.wallarm";
+
 // The plugin entity for a route: {"config": {...}}.
 inline json plugin(const json& config) { return json{{"config", config}}; }
 
@@ -74,6 +77,66 @@ bool eventually(F f, std::chrono::milliseconds timeout = std::chrono::millisecon
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   } while (std::chrono::steady_clock::now() < deadline);
   return f();
+}
+
+// Sends the seed attack (GET `path`, a path traversal) through a route
+// whose node blocks it, and checks what any connector must do: a 403 with a
+// JSON body, a ptrav record with the verdict block and a request id, the
+// request never proxied. Returns that body and the request id.
+struct SeedBlocked {
+  json body;
+  std::string request_id;
+};
+
+inline SeedBlocked check_seed_blocked(Nginx& nginx, RefNode& node, const std::string& path) {
+  const std::string tag = unique_tag("seedblock");
+  auto r = http_get(nginx.url("main", path), {kHost, "X-E2E-Tag: " + tag});
+  INFO("response: " << r.status << " " << r.error << " " << r.body);
+  REQUIRE(r.status == 403);
+  CHECK(r.header("Content-Type").rfind("application/json", 0) == 0);
+  SeedBlocked out;
+  out.body = json::parse(r.body, nullptr, false);
+  REQUIRE_FALSE(out.body.is_discarded());
+
+  json rec = node.wait_attack([&](const json& a) { return a.value("uri", "") == path; });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  CHECK(has_attack_type(rec, "ptrav"));
+  CHECK(rec.value("verdict", "") == "block");
+  out.request_id = rec.value("request_id", "");
+  REQUIRE_FALSE(out.request_id.empty());
+  INFO("request id sent to the node: " << out.request_id);
+  CHECK(json_has_string(out.body, out.request_id));
+  CHECK(nginx.upstream_seen(tag) == 0);
+  return out;
+}
+
+// Sends the seed attack five times through an out-of-band route to a node
+// that takes 500 ms per verdict: each passes at once and reaches the
+// upstream, and the node records the first as a ptrav copy. Returns the
+// record.
+inline json check_out_of_band_seed(Nginx& nginx, RefNode& node) {
+  std::vector<double> latencies;
+  for (int i = 0; i < 5; ++i) {
+    const std::string tag = unique_tag("oob");
+    auto r = http_get(nginx.url("main", "/etc/passwd?oob=" + std::to_string(i)),
+                      {kHost, "X-E2E-Tag: " + tag});
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    CHECK(nginx.upstream_seen(tag) == 1);
+    latencies.push_back(r.total_ms);
+  }
+  INFO("latencies (ms): max " << percentile(latencies, 100) << ", median "
+                              << percentile(latencies, 50));
+  CHECK(percentile(latencies, 100) < 150.0);
+
+  json rec =
+      node.wait_attack([](const json& a) { return a.value("uri", "") == "/etc/passwd?oob=0"; });
+  INFO("node records: " << node.attacks().dump());
+  REQUIRE(rec.is_object());
+  CHECK(has_attack_type(rec, "ptrav"));
+  CHECK(rec.value("out_of_band", false) == true);
+  return rec;
 }
 
 }  // namespace e2e
