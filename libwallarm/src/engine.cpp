@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -36,6 +37,21 @@ constexpr uint64_t kTagReader = (1ull << 62) + 2;
 constexpr int kProbeTimeoutMs = 1000;
 constexpr int kMaxIdleWaitMs = 1000;
 constexpr int kListenRetryMs = 100;
+// A batch carries at most this many messages, or this many bytes unless a
+// single message is larger.
+constexpr size_t kBatchMaxParts = 64;
+constexpr size_t kBatchMaxBytes = 256 * 1024;
+// After a node refuses a batch, messages go one by one for this long.
+constexpr uint64_t kBatchRetryUs = 60 * 1000000ull;
+
+// Statuses with which a node that does not know batches refuses one.
+bool refuses_batches(long status) {
+  return status == 400 || status == 404 || status == 405 || status == 413 || status == 415 ||
+         status == 501;
+}
+
+// Fire-and-forget transfers: what a new one waits behind to form a batch.
+bool is_async(const Slot* s) { return !s->has_ticket && !s->is_probe; }
 
 int32_t code_from_curl(CURLcode rc, long os_errno, bool too_big) {
   switch (rc) {
@@ -147,6 +163,8 @@ int32_t Engine::create(const wallarm_engine_config_t& cfg, std::unique_ptr<Engin
 
 bool Engine::start(std::string* err) {
   make_constant_outer(constant_outer_, connector_.c_str(), WALLARM_VERSION_STRING);
+  make_constant_outer(batch_outer_, connector_.c_str(), WALLARM_VERSION_STRING,
+                      protocol::kBatchContentType);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   multi_ = curl_multi_init();
@@ -501,14 +519,28 @@ void Engine::take_inbox() {
     // pump() may finish and free s at once: nothing of it is read after.
     Target* t = s->target;
     note_deadline(s->deadline_us);
-    t->queue.push_back(s);
+    if (is_async(s) && s->type != WALLARM_MSG_HEALTH)
+      t->batch_queue.push_back(s);
+    else
+      t->queue.push_back(s);
     pump(t);
   }
 }
 
-// Starts queued messages of t while it has connections to spare.
+// Starts queued messages of t while it has connections to spare: those with
+// a waiter first, then fire-and-forget ones. A fire-and-forget transfer on
+// its way clocks the next: what arrives meanwhile waits and goes in one
+// batch, unless a full batch is waiting already. So a quiet gateway sends
+// each message at once, and a busy one sends one transfer for many.
 void Engine::pump(Target* t) {
-  while (t->in_flight < t->config.max_connections && !t->queue.empty()) {
+  while (t->in_flight < t->config.max_connections) {
+    if (t->queue.empty()) {
+      if (t->batch_queue.empty()) return;
+      bool batching = t->batch_refused_us == 0 || now_us() - t->batch_refused_us >= kBatchRetryUs;
+      if (batching && t->async_in_flight > 0 && t->batch_queue.size() < kBatchMaxParts) return;
+      if (!start_batch(t, batching ? kBatchMaxParts : 1)) return;
+      continue;
+    }
     Slot* s = t->queue.front();
     t->queue.pop_front();
     t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
@@ -526,6 +558,76 @@ void Engine::pump(Target* t) {
     }
     start_transfer(t, s);
   }
+}
+
+// Takes up to max_parts messages from the batch queue. One goes as itself;
+// more go in a batch carrier.
+// False when out of memory: the queue then waits for the next turn.
+bool Engine::start_batch(Target* t, size_t max_parts) {
+  Slot* b = take_carrier(t);
+  if (b == nullptr) return false;
+  size_t bytes = 0;
+  uint64_t now = now_us();
+  while (!t->batch_queue.empty() && b->parts.size() < max_parts) {
+    Slot* s = t->batch_queue.front();
+    if (!b->parts.empty() && bytes + s->out.body.size() > kBatchMaxBytes) break;
+    t->batch_queue.pop_front();
+    t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+    if (now >= s->deadline_us) {
+      complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
+      continue;
+    }
+    if (read_body_file(s->out) != WALLARM_OK) {
+      complete(s, WALLARM_EIO, "request body file shrank or could not be read");
+      continue;
+    }
+    bytes += s->out.body.size();
+    b->parts.push_back(s);  // capacity reserved: cannot throw
+  }
+  if (b->parts.size() <= 1) {
+    Slot* single = b->parts.empty() ? nullptr : b->parts.front();
+    recycle_carrier(b);
+    if (single != nullptr) start_transfer(t, single);
+    return true;
+  }
+  b->submitted_us = now;
+  b->deadline_us = UINT64_MAX;
+  for (Slot* s : b->parts) b->deadline_us = std::min(b->deadline_us, s->deadline_us);
+  try {
+    set_batch_outer(b->out, static_cast<uint32_t>(b->parts.size()), batch_outer_.outer);
+    for (Slot* s : b->parts) append_batch_part(b->out.body, s->out);
+  } catch (...) {
+    complete(b, WALLARM_ENOMEM, "cannot build a batch");
+    return true;
+  }
+  start_transfer(t, b);
+  return true;
+}
+
+Slot* Engine::take_carrier(Target* t) {
+  if (t->idle_carriers.empty()) {
+    try {
+      auto b = std::make_unique<Slot>();
+      b->is_batch = true;
+      b->target = t;
+      b->parts.reserve(kBatchMaxParts);
+      t->idle_carriers.reserve(t->carriers.size() + 1);
+      t->carriers.push_back(std::move(b));
+      t->idle_carriers.push_back(t->carriers.back().get());
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  Slot* b = t->idle_carriers.back();
+  t->idle_carriers.pop_back();
+  return b;
+}
+
+void Engine::recycle_carrier(Slot* b) noexcept {
+  b->parts.clear();
+  b->out.reset();
+  b->out.body.shrink_if_over(kBatchMaxBytes * 2);  // after one large message
+  b->target->idle_carriers.push_back(b);  // capacity reserved in take_carrier
 }
 
 void Engine::start_transfer(Target* t, Slot* s) {
@@ -561,8 +663,9 @@ void Engine::start_transfer(Target* t, Slot* s) {
   s->easy = easy;
   track(s);
   ++t->in_flight;
+  if (is_async(s)) ++t->async_in_flight;
   t->stats.in_flight.fetch_add(1, std::memory_order_relaxed);
-  t->stats.bump(t->stats.sent);
+  t->stats.bump(t->stats.sent, s->is_batch ? s->parts.size() : 1);
   t->stats.bump(t->stats.bytes_sent, s->out.body.size());
   if (s->is_probe) t->stats.bump(t->stats.health_probes);
 }
@@ -579,6 +682,7 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
   curl_multi_remove_handle(multi_, easy);
   t->return_handle(easy);
   --t->in_flight;
+  if (is_async(s)) --t->async_in_flight;
   t->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (new_conns > 0)
     t->stats.bump(t->stats.conn_opened, static_cast<uint64_t>(new_conns));
@@ -597,7 +701,9 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
   } else {
     t->stats.record_latency(round_trip);
     s->verdict.http_status = static_cast<int32_t>(status);
-    if (s->type == WALLARM_MSG_REQUEST && s->has_ticket) {
+    if (s->is_batch) {
+      on_batch_done(s, status);
+    } else if (s->type == WALLARM_MSG_REQUEST && s->has_ticket) {
       decode_verdict(static_cast<int>(status), s->answer.data(), s->answer.size(),
                      s->answer.capacity(), parser_, s->verdict);
       if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
@@ -613,22 +719,48 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
   pump(t);
 }
 
+// A batch the node answered. A node that does not know batches refuses
+// them: its messages go again one by one, and batches wait a while.
+void Engine::on_batch_done(Slot* b, long status) {
+  Target* t = b->target;
+  if (status == 403 || (status >= 200 && status <= 299)) {
+    complete(b, WALLARM_OK, nullptr, true);
+  } else if (refuses_batches(status)) {
+    t->batch_refused_us = now_us();
+    t->stats.queued.fetch_add(b->parts.size(), std::memory_order_relaxed);
+    for (auto it = b->parts.rbegin(); it != b->parts.rend(); ++it) {
+      note_deadline((*it)->deadline_us);
+      t->batch_queue.push_front(*it);
+    }
+    recycle_carrier(b);
+  } else {
+    char detail[64];
+    std::snprintf(detail, sizeof detail, "node answered HTTP %ld to a batch", status);
+    complete(b, WALLARM_ESTATUS, detail, true);
+  }
+}
+
 // Records the outcome of s (the verdict is already decoded when code is OK
 // for a request with a ticket), updates counters and the breaker, and hands
-// the slot back or to its waiter. Only what a transfer to the node gave
-// (from_node) moves the breaker: a deadline spent queued behind our own
-// connection limit, a local error or a shutdown says nothing of the node.
+// the slot back or to its waiter. A batch counts once for the breaker and
+// gives its outcome to each of its messages.
 void Engine::complete(Slot* s, int32_t code, const char* detail, bool from_node) {
-  Target* t = s->target;
-  uint64_t now = now_us();
-  if (code != WALLARM_OK) {
-    char why[sizeof s->verdict.detail];  // detail may point into the verdict it overwrites
-    std::snprintf(why, sizeof why, "%s", detail != nullptr ? detail : code_message(code));
-    s->verdict.latency_us = now - s->submitted_us;
-    fail_verdict(code, why, s->verdict);
+  judge_node(s->target, s->is_probe, code, from_node);
+  if (!s->is_batch) {
+    settle_message(s, code, detail);
+    return;
   }
+  for (Slot* part : s->parts) settle_message(part, code, detail);
+  recycle_carrier(s);
+}
+
+// Only what a transfer to the node gave (from_node) moves the breaker: a
+// deadline spent queued behind our own connection limit, a local error or a
+// shutdown says nothing of the node.
+void Engine::judge_node(Target* t, bool probe, int32_t code, bool from_node) {
+  uint64_t now = now_us();
   if (code == WALLARM_ENOMEM || code == WALLARM_EINTERNAL) from_node = false;
-  if (s->is_probe) {
+  if (probe) {
     if (from_node)
       t->breaker.probe_done(code == WALLARM_OK, now);
     else
@@ -637,6 +769,16 @@ void Engine::complete(Slot* s, int32_t code, const char* detail, bool from_node)
     t->breaker.on_success();
   } else if (from_node && t->breaker.on_failure(now)) {
     t->stats.bump(t->stats.breaker_trips);
+  }
+}
+
+void Engine::settle_message(Slot* s, int32_t code, const char* detail) {
+  Target* t = s->target;
+  if (code != WALLARM_OK) {
+    char why[sizeof s->verdict.detail];  // detail may point into the verdict it overwrites
+    std::snprintf(why, sizeof why, "%s", detail != nullptr ? detail : code_message(code));
+    s->verdict.latency_us = now_us() - s->submitted_us;
+    fail_verdict(code, why, s->verdict);
   }
   if (code != WALLARM_OK && !s->is_probe) {
     count_error(t->stats, code);
@@ -696,12 +838,12 @@ void Engine::expire_queued(uint64_t now) {
     std::lock_guard<std::mutex> lock(targets_mu_);
     for (auto& t : targets_) touched.push_back(t.get());
   }
-  for (Target* t : touched) {
-    for (auto it = t->queue.begin(); it != t->queue.end();) {
+  auto expire = [&](std::deque<Slot*>& queue) {
+    for (auto it = queue.begin(); it != queue.end();) {
       Slot* s = *it;
       if (s->deadline_us <= now || s->state() == kSlotClaimed) {
-        it = t->queue.erase(it);
-        t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+        it = queue.erase(it);
+        s->target->stats.queued.fetch_sub(1, std::memory_order_relaxed);
         if (s->state() == kSlotClaimed)
           drop_claimed(s);
         else
@@ -711,6 +853,10 @@ void Engine::expire_queued(uint64_t now) {
         ++it;
       }
     }
+  };
+  for (Target* t : touched) {
+    expire(t->queue);
+    expire(t->batch_queue);
   }
   queue_check_us_ = next;
 }
@@ -757,7 +903,8 @@ void Engine::sweep_targets() {
   std::lock_guard<std::mutex> lock(targets_mu_);
   for (auto it = targets_.begin(); it != targets_.end();) {
     Target* t = it->get();
-    if (t->released.load() && t->pending.load() == 0 && t->in_flight == 0 && t->queue.empty()) {
+    if (t->released.load() && t->pending.load() == 0 && t->in_flight == 0 && t->queue.empty() &&
+        t->batch_queue.empty()) {
       retired_.absorb(t->stats);
       it = targets_.erase(it);
     } else {
@@ -783,16 +930,19 @@ void Engine::shutdown_all() {
     curl_multi_remove_handle(multi_, s->easy);
     s->target->return_handle(s->easy);
     --s->target->in_flight;
+    if (is_async(s)) --s->target->async_in_flight;
     s->target->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
     complete(s, WALLARM_ESHUTDOWN, nullptr);
   }
   std::lock_guard<std::mutex> lock(targets_mu_);
   for (auto& t : targets_) {
-    while (!t->queue.empty()) {
-      Slot* s = t->queue.front();
-      t->queue.pop_front();
-      t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
-      complete(s, WALLARM_ESHUTDOWN, nullptr);
+    for (std::deque<Slot*>* queue : {&t->queue, &t->batch_queue}) {
+      while (!queue->empty()) {
+        Slot* s = queue->front();
+        queue->pop_front();
+        t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
+        complete(s, WALLARM_ESHUTDOWN, nullptr);
+      }
     }
   }
   notifier_.flush();

@@ -63,9 +63,15 @@ class Engine {
   void rearm_listener() noexcept;
   void take_inbox();
   void pump(Target* t);
+  bool start_batch(Target* t, size_t max_parts);
+  Slot* take_carrier(Target* t);
+  void recycle_carrier(Slot* b) noexcept;
   void start_transfer(Target* t, Slot* s);
   void on_transfer_done(CURL* easy, CURLcode rc);
+  void on_batch_done(Slot* b, long status);
   void complete(Slot* s, int32_t code, const char* detail, bool from_node = false);
+  void judge_node(Target* t, bool probe, int32_t code, bool from_node);
+  void settle_message(Slot* s, int32_t code, const char* detail);
   void drop_claimed(Slot* s);
   void finish(Slot* s);
   void settle(Target* t, bool probe) noexcept;
@@ -91,6 +97,7 @@ class Engine {
   SlotTable slots_;
   Notifier notifier_;
   Outgoing constant_outer_;  // outer headers every message shares
+  Outgoing batch_outer_;     // the same, for batches
 
   // Submissions waiting for the engine thread.
   std::mutex inbox_mu_;

@@ -243,9 +243,10 @@ void Outgoing::reset() noexcept {
   outer_text.clear();
 }
 
-void make_constant_outer(Outgoing& out, const char* connector, const char* version) {
+void make_constant_outer(Outgoing& out, const char* connector, const char* version,
+                         std::string_view content_type) {
   out.reset();
-  add_outer(out, "Content-Type", protocol::kContentType);
+  add_outer(out, "Content-Type", content_type);
   add_outer(out, protocol::kHeaderProtocol, protocol::kVersion);
   add_outer(out, protocol::kHeaderConnectorType, connector);
   add_outer(out, protocol::kHeaderConnectorVersion, version);
@@ -351,6 +352,37 @@ int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limi
   if (escaped != 0) add_outer_number(out, protocol::kHeaderEscaped, escaped);
   link_outer(out, constant_tail);
   return WALLARM_OK;
+}
+
+void append_batch_part(Buffer& batch, const Outgoing& part) {
+  // The part's outer lines are NUL-terminated and already escaped: each NUL
+  // becomes a CRLF.
+  const std::string& lines = part.outer_text;
+  char length[48];
+  auto r = std::to_chars(length, length + sizeof length, part.body.size());
+  size_t digits = static_cast<size_t>(r.ptr - length);
+  batch.reserve(batch.size() + lines.size() * 2 + 16 + digits + 4 + part.body.size());
+  char* start = batch.data();
+  char* p = start + batch.size();
+  for (size_t at = 0; at < lines.size();) {
+    size_t end = lines.find('\0', at);
+    p = put(p, std::string_view(lines.data() + at, end - at));
+    p = put_crlf(p);
+    at = end + 1;
+  }
+  p = put(p, "Content-Length: ");
+  p = put(p, std::string_view(length, digits));
+  p = put_crlf(p);
+  p = put_crlf(p);
+  batch.set_size(static_cast<size_t>(p - start));
+  batch.append(part.body.data(), part.body.size());
+}
+
+void set_batch_outer(Outgoing& out, uint32_t parts, curl_slist* constant_tail) {
+  out.reset();
+  add_outer(out, protocol::kHeaderMessageType, protocol::kTypeBatch);
+  add_outer_number(out, protocol::kHeaderBatchCount, parts);
+  link_outer(out, constant_tail);
 }
 
 int32_t read_body_file(Outgoing& out) noexcept {

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "buffer.h"
+#include "protocol.h"
 #include "wallarm.h"
 
 namespace wallarm {
@@ -46,6 +48,15 @@ int32_t read_body_file(Outgoing& out) noexcept;
 
 // Builds, in out, the outer headers that every message of an engine shares;
 // out.outer is then the tail to pass to serialize().
-void make_constant_outer(Outgoing& out, const char* connector, const char* version);
+void make_constant_outer(Outgoing& out, const char* connector, const char* version,
+                         std::string_view content_type = protocol::kContentType);
+
+// Batches (docs/protocol.md 7.5): fire-and-forget messages in one outer
+// request. A part is the message's own outer header lines, its
+// Content-Length, a blank line and its body.
+void append_batch_part(Buffer& batch, const Outgoing& part);
+// Sets a batch's own outer headers in out: the type and the part count,
+// followed by constant_tail (made with kBatchContentType).
+void set_batch_outer(Outgoing& out, uint32_t parts, curl_slist* constant_tail);
 
 }  // namespace wallarm

@@ -6,6 +6,7 @@ namespace wallarm::protocol {
 
 inline constexpr std::string_view kVersion = "1";
 inline constexpr std::string_view kContentType = "message/http";
+inline constexpr std::string_view kBatchContentType = "application/x-wallarm-batch";
 
 inline constexpr std::string_view kHeaderProtocol = "X-Wallarm-Protocol";
 inline constexpr std::string_view kHeaderConnectorType = "X-Wallarm-Connector-Type";
@@ -17,10 +18,12 @@ inline constexpr std::string_view kHeaderForwardedHost = "X-Wallarm-Forwarded-Ho
 inline constexpr std::string_view kHeaderOutOfBand = "X-Wallarm-Out-Of-Band";
 inline constexpr std::string_view kHeaderBodyTruncated = "X-Wallarm-Body-Truncated";
 inline constexpr std::string_view kHeaderEscaped = "X-Wallarm-Escaped";
+inline constexpr std::string_view kHeaderBatchCount = "X-Wallarm-Batch-Count";
 
 inline constexpr std::string_view kTypeRequest = "request";
 inline constexpr std::string_view kTypeResponse = "response";
 inline constexpr std::string_view kTypeHealth = "health";
+inline constexpr std::string_view kTypeBatch = "batch";
 
 // Fields of the optional JSON answer body.
 inline constexpr std::string_view kJsonVerdict = "verdict";

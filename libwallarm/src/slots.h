@@ -40,6 +40,8 @@ struct Slot {
   int32_t type = WALLARM_MSG_REQUEST;
   bool has_ticket = false;  // false: fire-and-forget
   bool is_probe = false;    // a breaker health probe
+  bool is_batch = false;    // a target's batch carrier: sends `parts` in one transfer
+  std::vector<Slot*> parts;
   uint64_t submitted_us = 0;
   uint64_t deadline_us = 0;
   Outgoing out;

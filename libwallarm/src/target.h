@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,9 +64,14 @@ struct Target {
 
   // Engine thread only.
   Slot probe;  // the breaker's health probe: one at a time, outside the slot table
-  std::deque<Slot*> queue;
+  std::deque<Slot*> queue;        // messages with a waiter, and probes
+  std::deque<Slot*> batch_queue;  // fire-and-forget messages: may share a transfer
   uint32_t in_flight = 0;
+  uint32_t async_in_flight = 0;   // fire-and-forget transfers (single or batch)
+  uint64_t batch_refused_us = 0;  // the node refused a batch then; 0 = never
   std::vector<CURL*> idle_handles;
+  std::vector<std::unique_ptr<Slot>> carriers;  // batch carriers, created on first use
+  std::vector<Slot*> idle_carriers;
 };
 
 }  // namespace wallarm

@@ -130,6 +130,76 @@ wallarm_stats_t engine_stats(wallarm_engine_t* e) {
   return s;
 }
 
+// One message of a batch (docs/protocol.md 7.5): its header lines and body.
+struct Part {
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string header(std::string_view name) const {
+    for (auto& [n, v] : headers)
+      if (n == name) return v;
+    return "";
+  }
+};
+
+// Splits a batch body into its parts; fails the test on bad framing.
+std::vector<Part> split_batch(const std::string& body) {
+  std::vector<Part> parts;
+  size_t at = 0;
+  while (at < body.size()) {
+    size_t head_end = body.find("\r\n\r\n", at);
+    REQUIRE(head_end != std::string::npos);
+    Part part;
+    std::istringstream lines(body.substr(at, head_end - at));
+    size_t length = 0;
+    bool has_length = false;
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      size_t colon = line.find(": ");
+      REQUIRE(colon != std::string::npos);
+      std::string name = line.substr(0, colon), value = line.substr(colon + 2);
+      if (name == "Content-Length") {
+        length = std::stoul(value);
+        has_length = true;
+      } else {
+        part.headers.emplace_back(name, value);
+      }
+    }
+    REQUIRE(has_length);
+    at = head_end + 4;
+    REQUIRE(at + length <= body.size());
+    part.body = body.substr(at, length);
+    at += length;
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+// Every message the node received, batched or not, as parts.
+std::vector<Part> received_messages(const Server& node) {
+  std::vector<Part> all;
+  for (const Request& r : node.requests()) {
+    if (r.header("X-Wallarm-Message-Type") == "batch") {
+      auto parts = split_batch(r.body);
+      CHECK(r.header("X-Wallarm-Batch-Count") == std::to_string(parts.size()));
+      all.insert(all.end(), parts.begin(), parts.end());
+    } else {
+      Part single{{}, r.body};
+      for (auto& [n, v] : r.headers)
+        if (n.rfind("X-Wallarm-", 0) == 0 && n != "X-Wallarm-Protocol" &&
+            n.rfind("X-Wallarm-Connector", 0) != 0)
+          single.headers.emplace_back(n, v);
+      all.push_back(std::move(single));
+    }
+  }
+  return all;
+}
+
+int batches_received(const Server& node) {
+  int n = 0;
+  for (const Request& r : node.requests()) n += r.header("X-Wallarm-Message-Type") == "batch";
+  return n;
+}
+
 // A node that answers 200 after ms milliseconds.
 testsrv::Handler delayed(int ms) {
   return [ms](const Request&) {
@@ -510,10 +580,141 @@ TEST_CASE("transport: fire-and-forget messages are sent and counted, no ticket")
   Message msg;
   for (int i = 0; i < 5; ++i)
     REQUIRE(wallarm_submit(t, msg.get(), WALLARM_SUBMIT_OUT_OF_BAND, 1000, nullptr) == WALLARM_OK);
-  REQUIRE(node.wait_for_requests(5, 2000));
-  CHECK(node.requests()[0].header("X-Wallarm-Out-Of-Band") == "1");
   wait_until([&] { return eng.stats(t).async_sent >= 5; }, 2000);
+  auto received = received_messages(node);
+  REQUIRE(received.size() == 5);
+  for (const Part& m : received) CHECK(m.header("X-Wallarm-Out-Of-Band") == "1");
   CHECK(eng.stats(t).passed == 0);
+  CHECK(eng.stats(t).sent == 5);
+}
+
+// Messages submitted one at a time, each after the last was sent.
+void submit_burst(wallarm_target_t* t, int first, int count, int32_t type = WALLARM_MSG_RESPONSE) {
+  Message msg;
+  for (int i = first; i < first + count; ++i) {
+    msg.id = "r" + std::to_string(i);
+    wallarm_message_t m = *msg.get();
+    m.type = type;
+    m.status = 200;
+    REQUIRE(wallarm_submit(t, &m, 0, 2000, nullptr) == WALLARM_OK);
+  }
+}
+
+TEST_CASE("transport: fire-and-forget messages sent while one is out travel in one batch") {
+  Server node(delayed(100));
+  Engine eng;
+  auto* t = eng.target(node.url());
+  submit_burst(t, 0, 1);
+  REQUIRE(node.wait_for_requests(1, 2000));  // on its way: the rest wait for it
+  submit_burst(t, 1, 20);
+  wait_until([&] { return eng.stats(t).async_sent == 21; }, 3000);
+  auto requests = node.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].header("X-Wallarm-Message-Type") == "response");  // alone: as itself
+  const Request& batch = requests[1];
+  CHECK(batch.header("X-Wallarm-Message-Type") == "batch");
+  CHECK(batch.header("X-Wallarm-Batch-Count") == "20");
+  CHECK(batch.header("Content-Type") == "application/x-wallarm-batch");
+  CHECK(batch.header("X-Wallarm-Protocol") == "1");
+  CHECK(batch.header("X-Wallarm-Request-Id").empty());
+  auto parts = split_batch(batch.body);
+  REQUIRE(parts.size() == 20);
+  for (int i = 0; i < 20; ++i) {
+    CHECK(parts[i].header("X-Wallarm-Message-Type") == "response");
+    CHECK(parts[i].header("X-Wallarm-Request-Id") == "r" + std::to_string(i + 1));
+    CHECK(parts[i].header("X-Wallarm-Forwarded-For") == "10.0.0.1");
+    CHECK(parts[i].body.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  }
+  auto st = eng.stats(t);
+  CHECK(st.sent == 21);
+  CHECK(st.conn_opened + st.conn_reused == 2);
+}
+
+TEST_CASE("transport: messages with a waiter never travel in a batch") {
+  Server node(delayed(100));
+  Engine eng;
+  auto* t = eng.target(node.url());
+  submit_burst(t, 0, 1);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  submit_burst(t, 1, 5);
+  Message msg;
+  auto v = inspect(t, msg);
+  CHECK(v.code == WALLARM_OK);
+  wait_until([&] { return eng.stats(t).async_sent == 6; }, 3000);
+  for (const Request& r : node.requests())
+    if (r.header("X-Wallarm-Message-Type") == "batch")
+      for (const Part& p : split_batch(r.body))
+        CHECK(p.header("X-Wallarm-Message-Type") == "response");
+  CHECK(batches_received(node) == 1);
+}
+
+TEST_CASE("transport: a node that refuses batches gets the messages one by one") {
+  Server node([](const Request& r) {
+    Reply reply;
+    reply.delay_ms = 50;
+    if (r.header("X-Wallarm-Message-Type") == "batch") reply.status = 400;
+    return reply;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 1; });
+  submit_burst(t, 0, 1);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  submit_burst(t, 1, 10);
+  wait_until([&] { return eng.stats(t).async_sent == 11; }, 5000);
+  // Later messages are not tried in a batch again for a while.
+  submit_burst(t, 11, 10);
+  wait_until([&] { return eng.stats(t).async_sent == 21; }, 5000);
+  CHECK(batches_received(node) == 1);
+  std::vector<std::string> ids;
+  for (const Request& r : node.requests())
+    if (r.header("X-Wallarm-Message-Type") != "batch") ids.push_back(r.header("X-Wallarm-Request-Id"));
+  std::sort(ids.begin(), ids.end());
+  CHECK(std::unique(ids.begin(), ids.end()) == ids.end());
+  CHECK(ids.size() == 21);
+  auto st = eng.stats(t);
+  CHECK(st.err_status == 0);
+  CHECK(st.breaker_trips == 0);
+}
+
+TEST_CASE("transport: a failed batch fails each message, and counts once for the breaker") {
+  Server node([](const Request& r) {
+    Reply reply;
+    reply.delay_ms = 50;
+    if (r.header("X-Wallarm-Message-Type") == "batch") reply.status = 503;
+    return reply;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 2; });
+  submit_burst(t, 0, 1);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  submit_burst(t, 1, 10);
+  wait_until([&] { return eng.stats(t).err_status == 10; }, 5000);
+  auto st = eng.stats(t);
+  CHECK(st.async_sent == 1);
+  CHECK(st.breaker_trips == 0);
+  CHECK(st.breaker_state == WALLARM_BREAKER_CLOSED);
+  CHECK(node.request_count() == 2);
+}
+
+TEST_CASE("transport: a batch that times out fails each of its messages with ETIMEOUT") {
+  Server node([](const Request& r) {
+    Reply reply;
+    reply.delay_ms = r.header("X-Wallarm-Message-Type") == "batch" ? 3000 : 50;
+    return reply;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  wallarm_message_t m = *msg.get();
+  m.type = WALLARM_MSG_RESPONSE;
+  m.status = 200;
+  REQUIRE(wallarm_submit(t, &m, 0, 2000, nullptr) == WALLARM_OK);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  for (int i = 0; i < 5; ++i) REQUIRE(wallarm_submit(t, &m, 0, 300, nullptr) == WALLARM_OK);
+  auto start = Clock::now();
+  wait_until([&] { return eng.stats(t).err_timeout == 5; }, 2000);
+  CHECK(ms_since(start) < 1000);
+  CHECK(eng.stats(t).async_sent == 1);
 }
 
 TEST_CASE("transport: stopping the engine fails what is pending, at once") {
