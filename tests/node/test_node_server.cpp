@@ -355,3 +355,44 @@ TEST_CASE("node server: a burst of new connections is accepted at once") {
     if (p.fd >= 0) ::close(p.fd);
   CHECK(connected == kConnections);
 }
+
+TEST_CASE("node server: batched responses and out-of-band copies are recorded one by one") {
+  RunningNode n(node::Mode::block, true, [](node::Config& c) { c.delay_ms = 50; });
+  Connector c(n.url());
+  // The first copy keeps the node busy: what follows goes in batches.
+  auto submit = [&](const Connector::Sent& s, int32_t type, int status) {
+    std::vector<wallarm_header_t> hv;
+    for (auto& [k, v] : s.headers) hv.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
+    wallarm_message_t m{};
+    m.type = type;
+    m.status = status;
+    m.method = {s.method.data(), s.method.size()};
+    m.uri = {s.uri.data(), s.uri.size()};
+    m.headers = hv.data();
+    m.header_count = static_cast<uint32_t>(hv.size());
+    m.body_total = -1;
+    m.request_id = {s.id.data(), s.id.size()};
+    REQUIRE(wallarm_submit(c.target, &m, WALLARM_SUBMIT_OUT_OF_BAND, 5000, nullptr) ==
+            WALLARM_OK);
+  };
+  for (int i = 0; i < 10; ++i) {
+    submit(passwd("oob-" + std::to_string(i)), WALLARM_MSG_REQUEST, 0);
+    submit(passwd("oob-" + std::to_string(i)), WALLARM_MSG_RESPONSE, 404);
+  }
+  wallarm_stats_t st{};
+  for (auto start = Clock::now(); Clock::now() - start < std::chrono::seconds(5);) {
+    REQUIRE(wallarm_target_stats(c.target, &st) == WALLARM_OK);
+    if (st.async_sent + st.err_status >= 20) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(st.async_sent == 20);
+  auto metrics = n.client().Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("wallarm_node_batches_total 0") == std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_messages_total{type=\"request\"} 10") != std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_messages_total{type=\"response\"} 10") != std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_out_of_band_total 20") != std::string::npos);
+  auto records = attacks_json(n);
+  REQUIRE(records.size() == 10);
+  for (auto& r : records) CHECK(r["response_status"] == 404);
+}

@@ -134,6 +134,7 @@ void Metrics::count_correlated() noexcept { correlated_.fetch_add(1, relaxed); }
 void Metrics::count_uncorrelated() noexcept { uncorrelated_.fetch_add(1, relaxed); }
 
 void Metrics::count_out_of_band() noexcept { out_of_band_.fetch_add(1, relaxed); }
+void Metrics::count_batch() noexcept { batches_.fetch_add(1, relaxed); }
 
 void Metrics::count_detector_error() noexcept { detector_errors_.fetch_add(1, relaxed); }
 
@@ -208,6 +209,10 @@ std::string Metrics::prometheus() const {
   header(out, "wallarm_node_out_of_band_total", "counter",
          "Messages that were out-of-band copies.");
   sample(out, "wallarm_node_out_of_band_total", out_of_band_.load(relaxed));
+
+  header(out, "wallarm_node_batches_total", "counter",
+         "Batches accepted; their messages are counted one by one as well.");
+  sample(out, "wallarm_node_batches_total", batches_.load(relaxed));
 
   header(out, "wallarm_node_detector_errors_total", "counter",
          "Requests the detector failed to inspect.");

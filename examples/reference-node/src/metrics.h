@@ -36,6 +36,9 @@ class Metrics {
 
   // wallarm_node_messages_total{type}
   void count_message(MessageType type) noexcept;
+  // wallarm_node_batches_total: batches accepted (their messages are
+  // counted in wallarm_node_messages_total one by one)
+  void count_batch() noexcept;
   // wallarm_node_verdicts_total{verdict="block"|"pass"}
   void count_verdict(bool block) noexcept;
   // wallarm_node_attacks_total{type}: once per distinct type in `attacks`,
@@ -71,6 +74,7 @@ class Metrics {
   Counter verdicts_pass_{0}, verdicts_block_{0};
   Counter correlated_{0}, uncorrelated_{0};
   Counter out_of_band_{0};
+  Counter batches_{0};
   Counter detector_errors_{0};
   Counter tracked_{0};
   Counter inspection_[kBuckets]{};  // per bucket, not cumulative

@@ -8,6 +8,7 @@ namespace node::protocol {
 
 inline constexpr std::string_view kVersion = "1";
 inline constexpr std::string_view kContentType = "message/http";
+inline constexpr const char* kBatchContentType = "application/x-wallarm-batch";
 
 inline constexpr const char* kProtocol = "X-Wallarm-Protocol";
 inline constexpr const char* kConnectorType = "X-Wallarm-Connector-Type";
@@ -19,9 +20,11 @@ inline constexpr const char* kForwardedHost = "X-Wallarm-Forwarded-Host";
 inline constexpr const char* kOutOfBand = "X-Wallarm-Out-Of-Band";
 inline constexpr const char* kBodyTruncated = "X-Wallarm-Body-Truncated";
 inline constexpr const char* kEscaped = "X-Wallarm-Escaped";
+inline constexpr const char* kBatchCount = "X-Wallarm-Batch-Count";
 
 inline constexpr std::string_view kRequest = "request";
 inline constexpr std::string_view kResponse = "response";
 inline constexpr std::string_view kHealth = "health";
+inline constexpr std::string_view kBatch = "batch";
 
 }  // namespace node::protocol

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "attacks_view.h"
+#include "batch_parser.h"
 #include "message_parser.h"
+#include "protocol_names.h"
 
 namespace node {
 namespace {
@@ -91,13 +93,23 @@ void NodeServer::serve() { http_->listen_after_bind(); }
 
 void NodeServer::stop() { http_->stop(); }
 
+namespace {
+
+OuterHeaders outer_of(const httplib::Request& req) {
+  return [&req](const char* name) -> std::optional<std::string> {
+    if (!req.has_header(name)) return std::nullopt;
+    return req.get_header_value(name);
+  };
+}
+
+}  // namespace
+
 void NodeServer::on_message(const httplib::Request& req, httplib::Response& res) {
-  auto parsed = parse_message(
-      [&](const char* name) -> std::optional<std::string> {
-        if (!req.has_header(name)) return std::nullopt;
-        return req.get_header_value(name);
-      },
-      req.body);
+  if (req.get_header_value(protocol::kMessageType) == protocol::kBatch) {
+    on_batch(req, res);
+    return;
+  }
+  auto parsed = parse_message(outer_of(req), req.body);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     metrics_.count_malformed(e->reason);
     refuse(res, 400, e->reason, e->detail);
@@ -110,7 +122,8 @@ void NodeServer::on_message(const httplib::Request& req, httplib::Response& res)
       res.status = 200;
       return;
     case MessageType::response:
-      on_response(m, res);
+      record_response(m);
+      res.status = 204;
       return;
     case MessageType::request:
       on_request(m, res);
@@ -118,7 +131,49 @@ void NodeServer::on_message(const httplib::Request& req, httplib::Response& res)
   }
 }
 
+// Every part is parsed before any is used: a refused batch used none, and
+// the connector sends its messages again one by one. Nobody waits for a
+// verdict on a part, so the answer is 204 whatever the parts hold.
+void NodeServer::on_batch(const httplib::Request& req, httplib::Response& res) {
+  auto parsed = parse_batch(outer_of(req), req.body);
+  if (auto* e = std::get_if<ParseError>(&parsed)) {
+    metrics_.count_malformed(e->reason);
+    refuse(res, 400, e->reason, e->detail);
+    return;
+  }
+  metrics_.count_batch();
+  for (Message& m : std::get<std::vector<Message>>(parsed)) {
+    metrics_.count_message(m.type);
+    std::vector<Attack> attacks;
+    if (m.type == MessageType::request)
+      judge(m, attacks);
+    else
+      record_response(m);
+  }
+  if (cfg_.delay_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(cfg_.delay_ms));
+  res.status = 204;
+}
+
 void NodeServer::on_request(Message& m, httplib::Response& res) {
+  std::vector<Attack> attacks;
+  bool block = judge(m, attacks);
+  if (cfg_.delay_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(cfg_.delay_ms));
+
+  char id[24];
+  std::snprintf(id, sizeof id, "node-%012llx",
+                static_cast<unsigned long long>(next_id_.fetch_add(1, std::memory_order_relaxed)));
+  nlohmann::json body = {
+      {"verdict", block ? "block" : "pass"}, {"mode", mode_name(cfg_.mode)}, {"request_id", id}};
+  nlohmann::json listed = nlohmann::json::array();
+  for (const Attack& a : attacks) listed.push_back({{"type", a.type}, {"location", a.location}});
+  body["attacks"] = std::move(listed);
+  res.status = block ? 403 : 200;
+  // Client bytes may be invalid UTF-8: replace rather than throw.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
+}
+
+bool NodeServer::judge(Message& m, std::vector<Attack>& attacks) {
   if (m.out_of_band) metrics_.count_out_of_band();
   Findings findings;
   if (inspects(cfg_.mode)) {
@@ -142,30 +197,16 @@ void NodeServer::on_request(Message& m, httplib::Response& res) {
   metrics_.count_verdict(decision.block);
   metrics_.count_attacks(findings.attacks);
   store_.on_request(m, findings, verdict, mode_name(cfg_.mode), Clock::now(), listed);
-
-  if (cfg_.delay_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(cfg_.delay_ms));
-
-  char id[24];
-  std::snprintf(id, sizeof id, "node-%012llx",
-                static_cast<unsigned long long>(next_id_.fetch_add(1, std::memory_order_relaxed)));
-  nlohmann::json body = {{"verdict", verdict}, {"mode", mode_name(cfg_.mode)}, {"request_id", id}};
-  nlohmann::json attacks = nlohmann::json::array();
-  for (const Attack& a : findings.attacks)
-    attacks.push_back({{"type", a.type}, {"location", a.location}});
-  body["attacks"] = std::move(attacks);
-  res.status = decision.block ? 403 : 200;
-  // Client bytes may be invalid UTF-8: replace rather than throw.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
+  attacks = std::move(findings.attacks);
+  return decision.block;
 }
 
-void NodeServer::on_response(const Message& m, httplib::Response& res) {
+void NodeServer::record_response(const Message& m) {
   if (m.out_of_band) metrics_.count_out_of_band();
   if (store_.on_response(m.request_id, m.status, Clock::now()))
     metrics_.count_correlated();
   else
     metrics_.count_uncorrelated();
-  res.status = 204;
 }
 
 void NodeServer::on_attacks(const httplib::Request& req, httplib::Response& res, const char* format) {

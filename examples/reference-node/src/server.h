@@ -36,8 +36,11 @@ class NodeServer {
 
  private:
   void on_message(const httplib::Request& req, httplib::Response& res);
+  void on_batch(const httplib::Request& req, httplib::Response& res);
   void on_request(Message& m, httplib::Response& res);
-  void on_response(const Message& m, httplib::Response& res);
+  // Inspects and records a request message; true to block.
+  bool judge(Message& m, std::vector<Attack>& attacks);
+  void record_response(const Message& m);
   void on_attacks(const httplib::Request& req, httplib::Response& res, const char* format);
 
   const Config& cfg_;
