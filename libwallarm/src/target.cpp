@@ -16,7 +16,7 @@ bool url_ok(const char* url, std::string* err) {
             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
   if (!ok) {
-    *err = std::string("url: not a valid URL: ") + url;
+    *err = "url: not a valid URL";  // not echoed: it may hold user:password@
   } else if (std::string(scheme) != "http" && std::string(scheme) != "https") {
     *err = std::string("url: scheme must be http or https, not ") + scheme;
     ok = false;

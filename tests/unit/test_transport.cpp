@@ -783,6 +783,8 @@ TEST_CASE("transport: bad configuration is refused with the field named") {
   };
   bad([](wallarm_target_config_t& c) { c.url = "ftp://x/"; }, "url");
   bad([](wallarm_target_config_t& c) { c.url = "not a url"; }, "url");
+  bad([](wallarm_target_config_t& c) { c.url = "http://user:s3cret@[::1/"; }, "url");
+  CHECK(std::string(wallarm_last_error()).find("s3cret") == std::string::npos);
   bad([](wallarm_target_config_t& c) { c.url = nullptr; }, "url");
   bad([](wallarm_target_config_t& c) { c.max_connections = 0; }, "max_connections");
   bad([](wallarm_target_config_t& c) { c.ca_file = "/nonexistent.pem"; }, "ca_file");
