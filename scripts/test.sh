@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the library's unit, transport and FFI checks in a release
-# build with warnings as errors, again under ASan+UBSan, and the transport
-# tests under TSan.
+# build with warnings as errors, again under ASan+UBSan (the e2e tests with
+# that library inside nginx), and the transport tests under TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -25,8 +25,17 @@ ctest --test-dir build/release --output-on-failure -j "$jobs"
 
 build build/asan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE=address,undefined -DWALLARM_BUILD_BENCH=OFF
 echo "== tests (ASan+UBSan)"
+# The e2e tests load this build of the library into nginx; nginx and the
+# node write their sanitizer reports under sanitizer-logs.
+reports=build/asan/tests/e2e/sanitizer-logs
+rm -rf "$reports" && mkdir -p "$reports"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs" -E 'ffi_layout|exports_match_cdef'
+if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$reports"/* 2>/dev/null; then
+  cat "$reports"/*
+  echo "sanitizer reports from the e2e processes (above)" >&2
+  exit 1
+fi
 
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE=thread -DWALLARM_BUILD_BENCH=OFF
 echo "== tests (TSan: transport, node server)"

@@ -102,8 +102,25 @@ Child::Child(const std::vector<std::string>& argv, const fs::path& log,
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_store = extra_env;
+#ifdef E2E_SANITIZER_PRELOAD
+  // An ASan build of the library can only be loaded into Debian's nginx with
+  // the runtime preloaded. Reports go to files: nginx has no stderr to read.
+  env_store.push_back("LD_PRELOAD=" E2E_SANITIZER_PRELOAD);
+  env_store.push_back("ASAN_OPTIONS=detect_leaks=1:log_path=" E2E_SANITIZER_LOG_DIR "/asan");
+  env_store.push_back("LSAN_OPTIONS=suppressions=" E2E_SOURCE_DIR "/lsan.supp");
+  env_store.push_back("UBSAN_OPTIONS=print_stacktrace=1:log_path=" E2E_SANITIZER_LOG_DIR "/ubsan");
+#endif
+  // What the child is given replaces what the driver inherited.
+  auto overridden = [&](const char* inherited) {
+    for (const auto& e : env_store) {
+      size_t eq = e.find('=');
+      if (std::strncmp(inherited, e.c_str(), eq + 1) == 0) return true;
+    }
+    return false;
+  };
   std::vector<char*> envp;
-  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (char** e = environ; *e; ++e)
+    if (!overridden(*e)) envp.push_back(*e);
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
 
