@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2 lua-busted
   nginx libnginx-mod-http-lua lua-resty-core lua-cjson wrk
-  doctest-dev libbenchmark-dev
+  doctest-dev libbenchmark-dev clang libclang-rt-14-dev
   libmodsecurity-dev modsecurity-crs libcpp-httplib-dev nlohmann-json3-dev
 )
 

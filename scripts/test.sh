@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the library's unit, transport and FFI checks in a release
 # build with warnings as errors, again under ASan+UBSan (the e2e tests with
-# that library inside nginx), and the transport tests under TSan.
+# that library inside nginx), the transport tests under TSan, and then each
+# fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,3 +42,7 @@ build build/tsan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE=thread -DWALLARM_BU
 echo "== tests (TSan: transport, node server)"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir build/tsan --output-on-failure -j "$jobs" -R 'transport|node server|attack_store|metrics'
+
+# About 2 minutes with the build (clang, libFuzzer, ASan+UBSan in build/fuzz).
+echo "== fuzz (bounded)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

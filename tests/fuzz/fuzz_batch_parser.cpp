@@ -1,0 +1,64 @@
+// Fuzzes the reference node's node::parse_batch() (docs/protocol.md 7.5):
+// whatever arrives, the node refuses it with a reason or returns exactly
+// the announced number of request and response messages, each with its
+// request id, and the same input always gives the same answer.
+//
+// Input: outer header lines "Name: value" separated by LF, a blank line,
+// then the outer body (the parts, CRLF line ends).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <strings.h>
+
+#include "batch_parser.h"
+#include "fuzz_input.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  size_t blank = in.find("\n\n");
+  std::string_view block = in.substr(0, blank);
+  std::string body(blank == std::string_view::npos ? std::string_view() : in.substr(blank + 2));
+
+  std::vector<std::pair<std::string, std::string>> outer;
+  while (!block.empty()) {
+    std::string_view line = block.substr(0, block.find('\n'));
+    block.remove_prefix(std::min(block.size(), line.size() + 1));
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    outer.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  auto lookup = [&](const char* name) -> std::optional<std::string> {
+    for (const auto& [n, v] : outer)
+      if (strcasecmp(n.c_str(), name) == 0) return v;
+    return std::nullopt;
+  };
+
+  node::BatchLimits small;
+  small.max_parts = 8;
+  auto parsed = node::parse_batch(lookup, body, small);
+  auto again = node::parse_batch(lookup, body, small);
+  FUZZ_CHECK(parsed.index() == again.index());
+  if (auto* e = std::get_if<node::ParseError>(&parsed)) {
+    FUZZ_CHECK(!e->reason.empty() && !e->detail.empty());
+    return 0;
+  }
+  const auto& messages = std::get<std::vector<node::Message>>(parsed);
+  auto count = lookup("X-Wallarm-Batch-Count");
+  FUZZ_CHECK(count && std::to_string(messages.size()) == *count);
+  FUZZ_CHECK(!messages.empty() && messages.size() <= small.max_parts);
+  for (const node::Message& m : messages) {
+    FUZZ_CHECK(m.type == node::MessageType::request || m.type == node::MessageType::response);
+    FUZZ_CHECK(!m.request_id.empty());
+    // A part's body never reaches past the batch.
+    FUZZ_CHECK(m.body.size() <= body.size());
+  }
+  FUZZ_CHECK(std::get<std::vector<node::Message>>(again).size() == messages.size());
+  return 0;
+}
