@@ -4,63 +4,75 @@
 -- library's thread, never here), and the client as Kong resolves it.
 local ngx = ngx
 local kong = kong
-local str_find = string.find
 local str_sub = string.sub
-local str_byte = string.byte
 local tonumber = tonumber
 local type = type
 local pcall = pcall
 local pairs = pairs
 local tostring = tostring
+local io_open = io.open
 
 local _M = {}
 
-local SP, TAB = str_byte(" "), str_byte("\t")
-
--- HTTP/1.x: the raw header block keeps order, duplicates and case. nginx
--- writes a NUL over the byte after each value (the first trailing space,
--- when there is one) and lua-nginx-module gives it back as a bare LF, so
--- "X: abc  " comes back as "X: abc", LF, " ", CRLF. A bare LF followed by a
--- CRLF-ended piece that is empty or starts with blanks is such a space, and
--- the value is joined back whole. (A client's own bare-LF line endings are
--- followed by a piece without CR, and stay line ends.)
-local function raw_headers(out)
-  local ok, raw = pcall(ngx.req.raw_header, true)
-  if not ok or type(raw) ~= "string" then
-    return nil
-  end
-  local n = 0
-  local pos, len = 1, #raw
-  local after_bare_lf = false
-  while pos <= len do
-    local eol = str_find(raw, "\n", pos, true) or len + 1
-    local stop = eol - 1
-    local crlf = stop >= pos and str_byte(raw, stop) == 13
-    if crlf then
-      stop = stop - 1
-    end
-    local first = str_byte(raw, pos)
-    if after_bare_lf and crlf and n > 0 and (stop < pos or first == SP or first == TAB) then
-      out[n] = out[n] .. " " .. str_sub(raw, pos, stop)
-    elseif stop >= pos then
-      local colon = str_find(raw, ":", pos, true)
-      if colon and colon <= stop then
-        local vstart = colon + 1
-        while vstart <= stop and (str_byte(raw, vstart) == SP or str_byte(raw, vstart) == TAB) do
-          vstart = vstart + 1
-        end
-        out[n + 1] = str_sub(raw, pos, colon - 1)
-        out[n + 2] = str_sub(raw, vstart, stop)
-        n = n + 2
+-- nginx's own list of the request headers, read through the functions
+-- lua-resty-core's ngx.req.get_headers() uses, but kept as a list: received
+-- order, duplicates and case kept, each value exactly as nginx parsed it and
+-- passes it upstream (no leading or trailing spaces). ngx.req.raw_header()
+-- is not used: after a bare-LF line end or a header line without a colon
+-- it gives back a head that hides later headers from the node, while nginx
+-- still proxies them. nil where that API is missing (not under nginx).
+local header_list
+do
+  local ok, ffi = pcall(require, "ffi")
+  local ok_base, base = pcall(require, "resty.core.base")
+  if ok and ok_base and pcall(require, "resty.core.request") then
+    local C = ffi.C
+    local elt_ptr = ffi.typeof("ngx_http_lua_ffi_table_elt_t*")
+    local elt_size = ffi.sizeof("ngx_http_lua_ffi_table_elt_t")
+    local ffi_str = ffi.string
+    local get_request, get_string_buf = base.get_request, base.get_string_buf
+    local truncated = ffi.new("int[1]")
+    -- Every header: a negative count would mean lua-nginx-module's 100.
+    -- nginx's buffers bound the real number.
+    local MAX_HEADERS = 65536
+    -- lua-nginx-module before 0.10.25 (Kong 3.4's OpenResty) counts
+    -- without the third argument.
+    local count
+    count = function(r)
+      local ok_call, n = pcall(C.ngx_http_lua_ffi_req_get_headers_count, r, MAX_HEADERS, truncated)
+      if ok_call then
+        return n
       end
+      count = function(req) return C.ngx_http_lua_ffi_req_get_headers_count(req, MAX_HEADERS) end
+      return count(r)
     end
-    after_bare_lf = not crlf and eol <= len
-    pos = eol + 1
+    header_list = function(out)
+      local r = get_request()
+      if not r then
+        return nil
+      end
+      local n = count(r)
+      if n < 0 then
+        return nil
+      end
+      if n == 0 then
+        return 0
+      end
+      local buf = ffi.cast(elt_ptr, get_string_buf(n * elt_size))
+      if C.ngx_http_lua_ffi_req_get_headers(r, buf, n, 1) ~= 0 then
+        return nil
+      end
+      for i = 0, n - 1 do
+        local h = buf[i]
+        out[2 * i + 1] = ffi_str(h.key.data, h.key.len)
+        out[2 * i + 2] = ffi_str(h.value.data, h.value.len)
+      end
+      return 2 * n
+    end
   end
-  return n
 end
 
--- HTTP/2 and anything else: Kong's header table (names lowercased, order
+-- Without nginx's list: Kong's header table (names lowercased, order
 -- between different names lost, duplicates kept as arrays).
 local function table_headers(out, headers)
   local n = 0
@@ -92,6 +104,26 @@ local function version_string(v)
   return v and tostring(v) or "1.1"
 end
 
+-- The length of a chunked body that is not sent: the node must still learn
+-- that there was one (X-Wallarm-Body-Truncated), and only reading it tells
+-- how long it is. nginx buffers it for the upstream anyway; a body in a
+-- file is measured, not read.
+local function withheld_length()
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body then
+    return #body
+  end
+  local path = ngx.req.get_body_file()
+  local file = path and io_open(path, "rb")
+  if not file then
+    return nil
+  end
+  local size = file:seek("end")
+  file:close()
+  return size
+end
+
 -- The request message. `msg` and its header array are reused per request
 -- context by the caller.
 function _M.request(conf, ctx)
@@ -102,7 +134,7 @@ function _M.request(conf, ctx)
   msg.uri = kong.request.get_path_with_query()
   msg.version = version_string(kong.request.get_http_version())
   local headers = msg.headers
-  local n = (msg.version ~= "2" and msg.version ~= "3") and raw_headers(headers)
+  local n = header_list and header_list(headers)
   if not n then
     n = table_headers(headers, kong.request.get_headers(1000))
   end
@@ -120,6 +152,8 @@ function _M.request(conf, ctx)
       -- Buffered to a file: the library's thread reads it, up to the limit.
       msg.body_file = ngx.req.get_body_file()
     end
+  elseif not length and kong.request.get_header("transfer-encoding") then
+    msg.body_total = withheld_length()
   end
 
   msg.request_id = ctx.request_id

@@ -131,82 +131,40 @@ end
 -- messages
 ---------------------------------------------------------------------------
 
--- The request's header lines from ngx.req.raw_header(): order, duplicates
--- and case kept, "name: value" with one SP. nginx writes a NUL over the byte
--- after each value (the first trailing blank, when there is one) and
--- lua-nginx-module gives it back as a bare LF: a bare LF followed by a
--- CRLF-ended piece that is empty or starts with a blank continues the value.
--- Returns the number of escaped bytes, or nil when there is no raw header.
-local function put_raw_headers(buf)
-  local ok, raw = pcall(ngx.req.raw_header, true)
-  if not ok or type(raw) ~= "string" then
-    return nil
-  end
-  local ptr = ffi.cast("const char *", raw)
-  -- Values need escaping only if the block holds a NUL or a CR that does
-  -- not end a line; nginx refuses both, so this is the rare path.
-  local value_class = (str_find(raw, "%z") or str_find(raw, "\r[^\n]")) and VALUE
-  local escaped, lines = 0, 0
-  local pos, len = 1, #raw
-  local after_bare_lf = false
-  while pos <= len do
-    local eol = str_find(raw, "\n", pos, true) or len + 1
-    local stop = eol - 1
-    local crlf = stop >= pos and str_byte(raw, stop) == 13
-    if crlf then
-      stop = stop - 1
-    end
-    local first = str_byte(raw, pos)
-    if after_bare_lf and crlf and lines > 0 and (stop < pos or first == 32 or first == 9) then
-      buf:put(" ")
-      if value_class then
-        escaped = escaped + put_escaped(buf, str_sub(raw, pos, stop), value_class)
-      elseif stop >= pos then
-        buf:putcdata(ptr + pos - 1, stop - pos + 1)
+-- The request's header lines from nginx's own list of them, as
+-- lua-resty-core's ngx.req.get_headers() reads it but in order: duplicates
+-- and case kept, values as nginx parsed them and proxies them, "name: value"
+-- with one SP. Returns the number of escaped bytes, or nil without that API.
+local list_headers
+do
+  local ok_base, base = pcall(require, "resty.core.base")
+  if ok_base and pcall(require, "resty.core.request") then
+    local C = ffi.C
+    local elt_ptr = ffi.typeof("ngx_http_lua_ffi_table_elt_t*")
+    local elt_size = ffi.sizeof("ngx_http_lua_ffi_table_elt_t")
+    local truncated = ffi.new("int[1]")
+    local MAX_HEADERS = 65536  -- all of them (a negative count means 100)
+    list_headers = function(buf)
+      local r = base.get_request()
+      local n = r and C.ngx_http_lua_ffi_req_get_headers_count(r, MAX_HEADERS, truncated) or -1
+      if n < 0 then
+        return nil
       end
-    elseif stop >= pos then
-      local colon = str_find(raw, ":", pos, true)
-      if colon and colon <= stop then
-        if lines > 0 then
-          buf:put("\r\n")
-        end
-        lines = lines + 1
-        local plain_name = true
-        for i = pos, colon - 1 do
-          local c = str_byte(raw, i)
-          if c <= 32 or c == 127 then
-            plain_name = false
-            break
-          end
-        end
-        if plain_name then
-          buf:putcdata(ptr + pos - 1, colon - pos)
-        else
-          escaped = escaped + put_escaped(buf, str_sub(raw, pos, colon - 1), TOKEN)
-        end
+      local elts = ffi.cast(elt_ptr, base.get_string_buf(n * elt_size))
+      if n > 0 and C.ngx_http_lua_ffi_req_get_headers(r, elts, n, 1) ~= 0 then
+        return nil
+      end
+      local escaped = 0
+      for i = 0, n - 1 do
+        local h = elts[i]
+        escaped = escaped + put_escaped(buf, ffi.string(h.key.data, h.key.len), TOKEN)
         buf:put(": ")
-        local v = colon + 1
-        while v <= stop do
-          local c = str_byte(raw, v)
-          if c ~= 32 and c ~= 9 then
-            break
-          end
-          v = v + 1
-        end
-        if value_class then
-          escaped = escaped + put_escaped(buf, str_sub(raw, v, stop), value_class)
-        elseif stop >= v then
-          buf:putcdata(ptr + v - 1, stop - v + 1)
-        end
+        escaped = escaped + put_escaped(buf, ffi.string(h.value.data, h.value.len), VALUE)
+        buf:put("\r\n")
       end
+      return escaped
     end
-    after_bare_lf = not crlf and eol <= len
-    pos = eol + 1
   end
-  if lines > 0 then
-    buf:put("\r\n")
-  end
-  return escaped
 end
 
 -- Headers from a PDK table (HTTP/2 requests, responses).
@@ -300,7 +258,7 @@ function _M.request(node, ids, body, truncated_from, out_of_band)
   local version = version_string(kong.request.get_http_version())
   escaped = escaped + put_escaped(buf, version, TOKEN)
   buf:put("\r\n")
-  local n = version ~= "2" and version ~= "3" and put_raw_headers(buf)
+  local n = list_headers and list_headers(buf)
   if not n then
     n = put_table_headers(buf, kong.request.get_headers(1000))
   end
