@@ -126,6 +126,11 @@ CapturedMessage CaptureNode::wait_for(const std::function<bool(const CapturedMes
   return {};
 }
 
+void CaptureNode::block_if(std::function<bool(const CapturedMessage&)> pred) {
+  std::lock_guard<std::mutex> lk(mu_);
+  block_ = std::move(pred);
+}
+
 void CaptureNode::serve(int fd) {
   std::string buf;
   while (!stopping()) {
@@ -135,6 +140,7 @@ void CaptureNode::serve(int fd) {
     }
     CapturedMessage m;
     std::string head = buf.substr(0, head_end);
+    m.raw_head = buf.substr(0, head_end + 4);
     size_t line_end = head.find("\r\n");
     std::string start = head.substr(0, line_end);
     size_t sp1 = start.find(' '), sp2 = start.rfind(' ');
@@ -163,12 +169,19 @@ void CaptureNode::serve(int fd) {
     m.body = buf.substr(0, content_length);
     buf.erase(0, content_length);
     std::string type = m.header("X-Wallarm-Message-Type");
+    bool block = false;
     {
       std::lock_guard<std::mutex> lk(mu_);
       messages_.push_back(m);
+      block = type == "request" && block_ && block_(m);
     }
     std::string answer;
-    if (type == "request") {
+    if (block) {
+      std::string body =
+          R"({"verdict":"block","mode":"block","request_id":"capture-node","attacks":[]})";
+      answer = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    } else if (type == "request") {
       std::string body =
           R"({"verdict":"pass","mode":"monitoring","request_id":"capture-node","attacks":[]})";
       answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +

@@ -1,9 +1,10 @@
 #pragma once
 // Small loopback servers the driver runs in its own threads:
 //   JunkServer   answers every connection with bytes that are not HTTP, then closes it
-//   CaptureNode  a protocol v1 node that passes everything and keeps every message
-//                it received (outer headers and body), so a test can look at exactly
-//                what the connector sent
+//   CaptureNode  a protocol v1 node that keeps every message it received (outer
+//                head as received, outer headers and body), so a test can look at
+//                exactly what the connector sent; it passes every request, or
+//                blocks (403) those a predicate picks
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -56,6 +57,7 @@ class JunkServer : public TcpServer {
 
 struct CapturedMessage {
   std::string method, target;
+  std::string raw_head;                                      // outer head as received, up to CRLF CRLF
   std::vector<std::pair<std::string, std::string>> headers;  // outer headers, in order
   std::string body;                                          // outer body (message/http)
 
@@ -74,6 +76,9 @@ class CaptureNode : public TcpServer {
   // (method "") on timeout.
   CapturedMessage wait_for(const std::function<bool(const CapturedMessage&)>& pred,
                            std::chrono::milliseconds timeout);
+  // Request messages for which `pred` is true are answered 403 (block);
+  // every other message passes, as before.
+  void block_if(std::function<bool(const CapturedMessage&)> pred);
 
  protected:
   void serve(int fd) override;
@@ -81,6 +86,7 @@ class CaptureNode : public TcpServer {
  private:
   std::mutex mu_;
   std::vector<CapturedMessage> messages_;
+  std::function<bool(const CapturedMessage&)> block_;
 };
 
 }  // namespace e2e
