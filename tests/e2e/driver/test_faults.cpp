@@ -164,19 +164,20 @@ Shot make_shot(Nginx& nginx, const std::string& route, int i, const std::string&
   s.path = path_prefix + std::to_string(i) + "?q=" + std::to_string(i) + "&x=%2Fy";
   s.req.url = nginx.url(route, s.path);
   s.req.timeout_ms = 5000;
-  s.req.headers = {kHost, "X-E2E-Tag: " + s.tag, "X-Custom: value " + std::to_string(i)};
+  s.req.headers = {kHost, "X-E2E-Tag: " + s.tag, "X-Custom: value " + std::to_string(i),
+                   "Authorization: Bearer header-secret-" + std::to_string(i)};
   switch (i % 3) {
     case 0:
       s.req.method = "GET";
       break;
     case 1:
       s.req.method = "POST";
-      s.body = random_bytes(3000, static_cast<uint32_t>(i));
+      s.body = "body-secret " + random_bytes(3000, static_cast<uint32_t>(i));
       s.req.headers.push_back("Content-Type: application/octet-stream");
       break;
     default:
       s.req.method = "PUT";
-      s.body = random_bytes(20000, static_cast<uint32_t>(i));
+      s.body = "body-secret " + random_bytes(20000, static_cast<uint32_t>(i));
       s.req.headers.push_back("Content-Type: application/octet-stream");
       break;
   }
@@ -247,8 +248,11 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   const int kRequests = 12;
   TempDir dir(std::string("fault-") + c.name);
   FaultNode node(c.fault, c.arg);
+  // Credentials in the node URL must never reach the log.
+  std::string url = node.url(c.https);
+  url.insert(url.find("://") + 3, "wallarm:s3cret@");
   Nginx nginx(dir.path(),
-              {{"main", plugin(node_config(node.url(c.https),
+              {{"main", plugin(node_config(url,
                                            {{"timeout_ms", c.timeout_ms}, {"fallback", fallback}}))},
                {"plain", std::nullopt}});
   nginx.start();
@@ -322,6 +326,11 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   CHECK(ours.size() == 1);
   CHECK(lines.size() <= codes.size());
   for (const auto& l : lines) CHECK(l.find(", fallback " + fallback) != std::string::npos);
+  // No secret and no request content in the log at the default level.
+  for (const char* secret : {"s3cret", "header-secret", "body-secret"}) {
+    CAPTURE(secret);
+    CHECK(log.find(secret) == std::string::npos);
+  }
   if (fallback == "block" && !ours.empty()) {
     CHECK_FALSE(first_id.empty());
     CHECK(ours.front().find("request " + first_id + ",") != std::string::npos);
