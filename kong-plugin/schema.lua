@@ -60,6 +60,18 @@ return {
               type = "integer", required = true, default = 60, between = { 1, 86400 },
               description = "A connection to the node is not reused past this age, so load spreads over node pods",
           } },
+          { breaker_failures = {
+              type = "integer", required = true, default = 5, between = { 0, 1000 },
+              description = "Node failures in a row after which messages stop and health probes start; 0: never",
+          } },
+          { breaker_backoff_ms = {
+              type = "integer", required = true, default = 1000, between = { 10, 600000 },
+              description = "Wait before the first health probe; it doubles after each failed probe",
+          } },
+          { breaker_backoff_max_ms = {
+              type = "integer", required = true, default = 30000, between = { 10, 600000 },
+              description = "Longest wait between health probes",
+          } },
           { tls_verify = {
               type = "boolean", required = true, default = true,
               description = "Verify the node's certificate and host name on https",
@@ -73,6 +85,18 @@ return {
               description = "HTTP status of the answer to a blocked request",
           } },
         },
+    } },
+  },
+  entity_checks = {
+    { custom_entity_check = {
+        field_sources = { "config.breaker_backoff_ms", "config.breaker_backoff_max_ms" },
+        fn = function(entity)
+          local conf = entity.config
+          if conf.breaker_backoff_max_ms < conf.breaker_backoff_ms then
+            return nil, "config.breaker_backoff_max_ms must be at least config.breaker_backoff_ms"
+          end
+          return true
+        end,
     } },
   },
 }

@@ -536,13 +536,15 @@ TEST_CASE("e2e: fault node stops with connections open and leaves no thread or d
 // ---------------------------------------------------------------------------
 
 TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes when the node is back") {
-  // The plugin leaves the breaker at the library's defaults: 5 consecutive
-  // failures open it, the first probe goes out 1 s later.
-  const int kFailures = 5, kBackoffMs = 1000, kTimeout = 300;
+  // 3 consecutive failures open it, the first probe goes out 600 ms later
+  // (the plugin's breaker settings; 5 and 1 s by default).
+  const int kFailures = 3, kBackoffMs = 600, kTimeout = 300;
   TempDir dir("fault-breaker");
   FaultNode node(Fault::hang);
   Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"timeout_ms", kTimeout},
-                                                                    {"fallback", "block"}}))}});
+                                                                    {"fallback", "block"},
+                                                                    {"breaker_failures", kFailures},
+                                                                    {"breaker_backoff_ms", kBackoffMs}}))}});
   nginx.start();
   int seq = 0;
   auto shot = [&](const std::string& prefix = "/breaker/") {

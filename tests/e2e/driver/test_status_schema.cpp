@@ -159,6 +159,13 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
           "expected a boolean");
     CHECK(field_error(bad({{"wallarm_node_address", url}, {"no_such_option", 1}}, ""), "no_such_option") ==
           "unknown field");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"breaker_backoff_ms", 5}}, ""),
+                      "breaker_backoff_ms") == "value should be between 10 and 600000");
+    json b = bad({{"wallarm_node_address", url}, {"breaker_backoff_ms", 5000}, {"breaker_backoff_max_ms", 1000}},
+                 "");
+    INFO(b.dump());
+    CHECK(b.value("message", "").find("config.breaker_backoff_max_ms must be at least config.breaker_backoff_ms") !=
+          std::string::npos);
     json v = bad({{"timeout_ms", 0}, {"fallback", "drop"}}, "");
     CHECK(v.value("message", "").rfind("3 schema violations (", 0) == 0);
   }
@@ -178,6 +185,9 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
     CHECK(c["response_body_limit"] == 16384);
     CHECK(c["max_connections"] == 32);
     CHECK(c["max_connection_age_s"] == 60);
+    CHECK(c["breaker_failures"] == 5);
+    CHECK(c["breaker_backoff_ms"] == 1000);
+    CHECK(c["breaker_backoff_max_ms"] == 30000);
     CHECK(c["tls_verify"] == true);
     CHECK(c["block_status"] == 403);
     CHECK_FALSE(c.contains("ca_file"));  // optional, absent (Kong hands the handler nil)
