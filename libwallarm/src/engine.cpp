@@ -41,6 +41,10 @@ constexpr int kListenRetryMs = 100;
 // single message is larger.
 constexpr size_t kBatchMaxParts = 64;
 constexpr size_t kBatchMaxBytes = 256 * 1024;
+// A message without a waiter, alone and with no transfer to wait behind,
+// waits this long (at most a quarter of its time budget) for others to
+// share its transfer: at moderate rates batches form too.
+constexpr uint64_t kBatchLingerUs = 1000;
 // After a node refuses a batch, messages go one by one for this long.
 constexpr uint64_t kBatchRetryUs = 60 * 1000000ull;
 
@@ -440,6 +444,7 @@ int Engine::next_timeout_ms(uint64_t now) {
   };
   earlier(curl_timer_us_);
   earlier(queue_check_us_);
+  earlier(linger_us_);
   earlier(listen_rearm_us_);
   {
     std::lock_guard<std::mutex> lock(targets_mu_);
@@ -499,6 +504,7 @@ void Engine::turn(epoll_event* events, int max_events) {
   now = now_us();
   if (queue_check_us_ != 0 && queue_check_us_ <= now) expire_queued(now);
   send_probes(now);
+  if (linger_us_ != 0 && linger_us_ <= now) pump_lingering();
   if (listen_rearm_us_ != 0 && listen_rearm_us_ <= now) rearm_listener();
   if (sweep_pending_.exchange(false)) sweep_targets();
   flush_notifications();
@@ -530,14 +536,26 @@ void Engine::take_inbox() {
 // Starts queued messages of t while it has connections to spare: those with
 // a waiter first, then fire-and-forget ones. A fire-and-forget transfer on
 // its way clocks the next: what arrives meanwhile waits and goes in one
-// batch, unless a full batch is waiting already. So a quiet gateway sends
-// each message at once, and a busy one sends one transfer for many.
+// batch, unless a full batch is waiting already; with none on its way, the
+// first waits a moment for company. So a busy gateway sends one transfer
+// for many messages without a waiter, and a quiet one sends each about a
+// millisecond late.
 void Engine::pump(Target* t) {
   while (t->in_flight < t->config.max_connections) {
     if (t->queue.empty()) {
       if (t->batch_queue.empty()) return;
-      bool batching = t->batch_refused_us == 0 || now_us() - t->batch_refused_us >= kBatchRetryUs;
-      if (batching && t->async_in_flight > 0 && t->batch_queue.size() < kBatchMaxParts) return;
+      uint64_t now = now_us();
+      bool batching = t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs;
+      if (batching && t->batch_queue.size() < kBatchMaxParts) {
+        if (t->async_in_flight > 0) return;
+        const Slot* first = t->batch_queue.front();
+        uint64_t budget = first->deadline_us - first->submitted_us;
+        uint64_t ready = first->submitted_us + std::min(kBatchLingerUs, budget / 4);
+        if (now < ready) {
+          if (linger_us_ == 0 || ready < linger_us_) linger_us_ = ready;
+          return;
+        }
+      }
       if (!start_batch(t, batching ? kBatchMaxParts : 1)) return;
       continue;
     }
@@ -558,6 +576,18 @@ void Engine::pump(Target* t) {
     }
     start_transfer(t, s);
   }
+}
+
+// Messages without a waiter whose moment to wait for company is over.
+void Engine::pump_lingering() {
+  linger_us_ = 0;  // pump() sets it again for what still waits
+  std::vector<Target*> waiting;
+  {
+    std::lock_guard<std::mutex> lock(targets_mu_);
+    for (auto& t : targets_)
+      if (!t->batch_queue.empty()) waiting.push_back(t.get());
+  }
+  for (Target* t : waiting) pump(t);
 }
 
 // Takes up to max_parts messages from the batch queue. One goes as itself;

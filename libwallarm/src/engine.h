@@ -63,6 +63,7 @@ class Engine {
   void rearm_listener() noexcept;
   void take_inbox();
   void pump(Target* t);
+  void pump_lingering();
   bool start_batch(Target* t, size_t max_parts);
   Slot* take_carrier(Target* t);
   void recycle_carrier(Slot* b) noexcept;
@@ -121,6 +122,7 @@ class Engine {
   CURLM* multi_ = nullptr;
   uint64_t curl_timer_us_ = 0;    // 0 = none
   uint64_t queue_check_us_ = 0;   // earliest queued deadline; 0 = none
+  uint64_t linger_us_ = 0;        // a lone message without a waiter goes then; 0 = none
   bool reader_wants_out_ = false; // reader watched for writability
   uint64_t listen_rearm_us_ = 0;  // listener set aside until then; 0 = watched
   std::vector<Slot*> taken_;      // inbox swapped out, reused

@@ -630,6 +630,32 @@ TEST_CASE("transport: fire-and-forget messages sent while one is out travel in o
   CHECK(st.conn_opened + st.conn_reused == 2);
 }
 
+TEST_CASE("transport: messages without a waiter submitted together share a transfer") {
+  Server node(ok);
+  Engine eng;
+  auto* t = eng.target(node.url());
+  submit_burst(t, 0, 10);  // well within the millisecond the first waits for company
+  wait_until([&] { return eng.stats(t).async_sent == 10; }, 3000);
+  CHECK(received_messages(node).size() == 10);
+  CHECK(node.request_count() <= 3);  // one, unless the machine stalls the submitter
+}
+
+TEST_CASE("transport: a lone message without a waiter waits about a millisecond for company") {
+  std::atomic<int64_t> arrived_us{0};
+  Server node([&](const Request&) {
+    arrived_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                     Clock::now().time_since_epoch()).count();
+    return Reply{};
+  });
+  Engine eng;
+  auto* t = eng.target(node.url());
+  auto sent = std::chrono::duration_cast<std::chrono::microseconds>(
+                  Clock::now().time_since_epoch()).count();
+  submit_burst(t, 0, 1);
+  wait_until([&] { return eng.stats(t).async_sent == 1; }, 3000);
+  CHECK(arrived_us - sent >= 900);
+}
+
 TEST_CASE("transport: messages with a waiter never travel in a batch") {
   Server node(delayed(100));
   Engine eng;
