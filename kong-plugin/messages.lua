@@ -35,8 +35,8 @@ do
     -- Every header: a negative count would mean lua-nginx-module's 100.
     -- nginx's buffers bound the real number.
     local MAX_HEADERS = 65536
-    -- lua-nginx-module before 0.10.25 (Kong 3.4's OpenResty) counts
-    -- without the third argument.
+    -- Older lua-nginx-module releases count without the third argument
+    -- (LuaJIT refuses a call with the wrong number of arguments).
     local count
     count = function(r)
       local ok_call, n = pcall(C.ngx_http_lua_ffi_req_get_headers_count, r, MAX_HEADERS, truncated)
