@@ -27,43 +27,14 @@ TEST_CASE("e2e: node down, slow or answering garbage: fallback pass and block wi
   JunkServer junk;
   const uint16_t closed = free_port();  // nothing listens there
 
-  const std::vector<std::pair<std::string, std::string>> nodes = {
+  const NodeUrls nodes = {
       {"down", "http://127.0.0.1:" + std::to_string(closed) + "/"},
       {"slow", slow.url()},
       {"garbage", "http://127.0.0.1:" + std::to_string(junk.port()) + "/"},
   };
-  std::vector<Route> routes;
-  for (const auto& [name, url] : nodes) {
-    for (const std::string fallback : {"pass", "block"}) {
-      routes.push_back({name + "-" + fallback,
-                        plugin(node_config(url, {{"timeout_ms", timeout_ms}, {"fallback", fallback}}))});
-    }
-  }
-  Nginx nginx(dir.path(), routes);
+  Nginx nginx(dir.path(), fallback_routes(nodes, timeout_ms));
   nginx.start();
-
-  // Generous for a loaded 2-core machine, still far below the slow node's 2 s.
-  const double margin_ms = 400;
-  for (const auto& [name, url] : nodes) {
-    for (const std::string fallback : {"pass", "block"}) {
-      const std::string route = name + "-" + fallback;
-      CAPTURE(route);
-      for (int i = 0; i < 3; ++i) {  // the first and later requests (circuit breaker)
-        CAPTURE(i);
-        const std::string tag = unique_tag(route);
-        auto r = http_get(nginx.url(route, "/api/item?i=" + std::to_string(i)), {kHost, "X-E2E-Tag: " + tag});
-        INFO(r.status << " " << r.error << " " << r.body << " in " << r.total_ms << " ms");
-        CHECK(r.total_ms < timeout_ms + margin_ms);
-        if (fallback == "pass") {
-          CHECK(r.status == 200);
-          CHECK(nginx.upstream_seen(tag) == 1);
-        } else {
-          CHECK(r.status == 403);
-          CHECK(nginx.upstream_seen(tag) == 0);
-        }
-      }
-    }
-  }
+  check_fallbacks(nginx, nodes, timeout_ms);
   CHECK(junk.connections.load() > 0);
   check_clean_log(nginx);
 }

@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "fixtures.h"
@@ -66,6 +67,47 @@ inline std::string upstream_pattern(size_t n) {
   while (out.size() + unit.size() <= n) out += unit;
   out += unit.substr(0, n - out.size());
   return out;
+}
+
+// Named node URLs; fallback_routes() puts each behind two routes,
+// "<name>-pass" and "<name>-block".
+using NodeUrls = std::vector<std::pair<std::string, std::string>>;
+
+inline std::vector<Route> fallback_routes(const NodeUrls& nodes, int timeout_ms) {
+  std::vector<Route> routes;
+  for (const auto& [name, url] : nodes)
+    for (const std::string fallback : {"pass", "block"})
+      routes.push_back({name + "-" + fallback,
+                        plugin(node_config(url, {{"timeout_ms", timeout_ms}, {"fallback", fallback}}))});
+  return routes;
+}
+
+// Every route of fallback_routes() answers within timeout_ms with its
+// fallback: the upstream's answer, or the block answer with the upstream
+// untouched. Three requests each: the first, and later ones (the breaker).
+inline void check_fallbacks(Nginx& nginx, const NodeUrls& nodes, int timeout_ms) {
+  const double margin_ms = 400;  // a loaded 2-core machine; far below a slow node's 2 s
+  for (const auto& [name, url] : nodes) {
+    for (const std::string fallback : {"pass", "block"}) {
+      const std::string route = name + "-" + fallback;
+      CAPTURE(route);
+      for (int i = 0; i < 3; ++i) {
+        CAPTURE(i);
+        const std::string tag = unique_tag(route);
+        auto r = http_get(nginx.url(route, "/api/item?i=" + std::to_string(i)), {kHost, "X-E2E-Tag: " + tag});
+        INFO(r.status << " " << r.error << " " << r.body << " in " << r.total_ms << " ms");
+        CHECK(r.total_ms < timeout_ms + margin_ms);
+        if (fallback == "pass") {
+          CHECK(r.status == 200);
+          CHECK(nginx.upstream_seen(tag) == 1);
+        } else {
+          CHECK(r.status == 403);
+          CHECK(json::parse(r.body, nullptr, false).value("message", "") == "Request blocked by Wallarm");
+          CHECK(nginx.upstream_seen(tag) == 0);
+        }
+      }
+    }
+  }
 }
 
 // Polls `f` until it returns true or `timeout` passes.
