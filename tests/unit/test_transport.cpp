@@ -588,25 +588,44 @@ TEST_CASE("transport: fire-and-forget messages are sent and counted, no ticket")
   CHECK(eng.stats(t).sent == 5);
 }
 
-// Messages submitted one at a time, each after the last was sent.
-void submit_burst(wallarm_target_t* t, int first, int count, int32_t type = WALLARM_MSG_RESPONSE) {
+// Response messages for requests r<first>..., fire-and-forget, back to back.
+void submit_burst(wallarm_target_t* t, int first, int count, uint32_t timeout_ms = 2000) {
   Message msg;
   for (int i = first; i < first + count; ++i) {
     msg.id = "r" + std::to_string(i);
     wallarm_message_t m = *msg.get();
-    m.type = type;
+    m.type = WALLARM_MSG_RESPONSE;
     m.status = 200;
-    REQUIRE(wallarm_submit(t, &m, 0, 2000, nullptr) == WALLARM_OK);
+    REQUIRE(wallarm_submit(t, &m, 0, timeout_ms, nullptr) == WALLARM_OK);
   }
+}
+
+// r0 alone, then `count` more once r0 is on its way: they wait for it and
+// go in one batch.
+void submit_behind_one(const Server& node, wallarm_target_t* t, int count,
+                       uint32_t timeout_ms = 2000) {
+  submit_burst(t, 0, 1);
+  REQUIRE(node.wait_for_requests(1, 2000));
+  submit_burst(t, 1, count, timeout_ms);
+}
+
+// A node that answers single messages 200 after 50 ms, and batches with
+// `status` after `batch_delay_ms`.
+testsrv::Handler answering_batches(int status, int batch_delay_ms = 50) {
+  return [=](const Request& r) {
+    bool batch = r.header("X-Wallarm-Message-Type") == "batch";
+    Reply reply;
+    reply.delay_ms = batch ? batch_delay_ms : 50;
+    if (batch) reply.status = status;
+    return reply;
+  };
 }
 
 TEST_CASE("transport: fire-and-forget messages sent while one is out travel in one batch") {
   Server node(delayed(100));
   Engine eng;
   auto* t = eng.target(node.url());
-  submit_burst(t, 0, 1);
-  REQUIRE(node.wait_for_requests(1, 2000));  // on its way: the rest wait for it
-  submit_burst(t, 1, 20);
+  submit_behind_one(node, t, 20);
   wait_until([&] { return eng.stats(t).async_sent == 21; }, 3000);
   auto requests = node.requests();
   REQUIRE(requests.size() == 2);
@@ -660,9 +679,7 @@ TEST_CASE("transport: messages with a waiter never travel in a batch") {
   Server node(delayed(100));
   Engine eng;
   auto* t = eng.target(node.url());
-  submit_burst(t, 0, 1);
-  REQUIRE(node.wait_for_requests(1, 2000));
-  submit_burst(t, 1, 5);
+  submit_behind_one(node, t, 5);
   Message msg;
   auto v = inspect(t, msg);
   CHECK(v.code == WALLARM_OK);
@@ -675,17 +692,10 @@ TEST_CASE("transport: messages with a waiter never travel in a batch") {
 }
 
 TEST_CASE("transport: a node that refuses batches gets the messages one by one") {
-  Server node([](const Request& r) {
-    Reply reply;
-    reply.delay_ms = 50;
-    if (r.header("X-Wallarm-Message-Type") == "batch") reply.status = 400;
-    return reply;
-  });
+  Server node(answering_batches(400));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 1; });
-  submit_burst(t, 0, 1);
-  REQUIRE(node.wait_for_requests(1, 2000));
-  submit_burst(t, 1, 10);
+  submit_behind_one(node, t, 10);
   wait_until([&] { return eng.stats(t).async_sent == 11; }, 5000);
   // Later messages are not tried in a batch again for a while.
   submit_burst(t, 11, 10);
@@ -703,17 +713,10 @@ TEST_CASE("transport: a node that refuses batches gets the messages one by one")
 }
 
 TEST_CASE("transport: a failed batch fails each message, and counts once for the breaker") {
-  Server node([](const Request& r) {
-    Reply reply;
-    reply.delay_ms = 50;
-    if (r.header("X-Wallarm-Message-Type") == "batch") reply.status = 503;
-    return reply;
-  });
+  Server node(answering_batches(503));
   Engine eng;
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 2; });
-  submit_burst(t, 0, 1);
-  REQUIRE(node.wait_for_requests(1, 2000));
-  submit_burst(t, 1, 10);
+  submit_behind_one(node, t, 10);
   wait_until([&] { return eng.stats(t).err_status == 10; }, 5000);
   auto st = eng.stats(t);
   CHECK(st.async_sent == 1);
@@ -723,20 +726,10 @@ TEST_CASE("transport: a failed batch fails each message, and counts once for the
 }
 
 TEST_CASE("transport: a batch that times out fails each of its messages with ETIMEOUT") {
-  Server node([](const Request& r) {
-    Reply reply;
-    reply.delay_ms = r.header("X-Wallarm-Message-Type") == "batch" ? 3000 : 50;
-    return reply;
-  });
+  Server node(answering_batches(200, 3000));
   Engine eng;
   auto* t = eng.target(node.url());
-  Message msg;
-  wallarm_message_t m = *msg.get();
-  m.type = WALLARM_MSG_RESPONSE;
-  m.status = 200;
-  REQUIRE(wallarm_submit(t, &m, 0, 2000, nullptr) == WALLARM_OK);
-  REQUIRE(node.wait_for_requests(1, 2000));
-  for (int i = 0; i < 5; ++i) REQUIRE(wallarm_submit(t, &m, 0, 300, nullptr) == WALLARM_OK);
+  submit_behind_one(node, t, 5, 300);
   auto start = Clock::now();
   wait_until([&] { return eng.stats(t).err_timeout == 5; }, 2000);
   CHECK(ms_since(start) < 1000);
