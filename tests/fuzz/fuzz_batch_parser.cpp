@@ -13,32 +13,14 @@
 #include <variant>
 #include <vector>
 
-#include <strings.h>
-
 #include "batch_parser.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view in(reinterpret_cast<const char*>(data), size);
-  size_t blank = in.find("\n\n");
-  std::string_view block = in.substr(0, blank);
-  std::string body(blank == std::string_view::npos ? std::string_view() : in.substr(blank + 2));
-
-  std::vector<std::pair<std::string, std::string>> outer;
-  while (!block.empty()) {
-    std::string_view line = block.substr(0, block.find('\n'));
-    block.remove_prefix(std::min(block.size(), line.size() + 1));
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    outer.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-  }
-  auto lookup = [&](const char* name) -> std::optional<std::string> {
-    for (const auto& [n, v] : outer)
-      if (strcasecmp(n.c_str(), name) == 0) return v;
-    return std::nullopt;
-  };
+  const fuzz::Outer outer = fuzz::split_outer(
+      std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string body(outer.body);
+  auto lookup = [&](const char* name) { return outer(name); };
 
   node::BatchLimits small;
   small.max_parts = 8;

@@ -1,9 +1,15 @@
 #pragma once
 // Shared by the fuzz targets: splitting an input into fields, reading
 // numbers from it, and stopping loudly on a broken invariant.
+#include <strings.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fuzz {
@@ -57,6 +63,37 @@ inline int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v
   std::fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, what);
   std::fflush(stderr);
   __builtin_trap();
+}
+
+// The parsers' input: outer header lines "Name: value" separated by LF, a
+// blank line, then the outer body.
+struct Outer {
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view body;
+
+  // The first header of that name (case-insensitive), as HTTP servers give it.
+  std::optional<std::string> operator()(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+      if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) return v;
+    return std::nullopt;
+  }
+};
+
+inline Outer split_outer(std::string_view in) {
+  Outer out;
+  size_t blank = in.find("\n\n");
+  std::string_view block = in.substr(0, blank);
+  if (blank != std::string_view::npos) out.body = in.substr(blank + 2);
+  while (!block.empty()) {
+    std::string_view line = block.substr(0, block.find('\n'));
+    block.remove_prefix(std::min(block.size(), line.size() + 1));
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    out.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return out;
 }
 
 }  // namespace fuzz

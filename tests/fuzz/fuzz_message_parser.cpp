@@ -23,24 +23,6 @@ namespace {
 using std::string;
 using std::string_view;
 
-bool iequals(string_view a, string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::optional<string> outer_value(const std::vector<std::pair<string, string>>& outer,
-                                  string_view name) {
-  for (const auto& [n, v] : outer)
-    if (iequals(n, name)) return v;
-  return std::nullopt;
-}
-
 // The outer escaping (docs/protocol.md 3.2), which percent_decode() undoes.
 string escape_outer(string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -73,17 +55,17 @@ bool same(const node::Message& a, const node::Message& b) {
 bool has_line_break(string_view s) { return s.find('\n') != string_view::npos; }
 
 void check_message(const node::Message& m, string_view body,
-                   const std::vector<std::pair<string, string>>& outer) {
+                   const fuzz::Outer& outer) {
   if (m.type == node::MessageType::health) {
     FUZZ_CHECK(m.request_id.empty() && m.method.empty() && m.target.empty() && m.status == 0 &&
                m.headers.empty() && m.body.empty());
     return;
   }
   FUZZ_CHECK(!m.request_id.empty());
-  auto id = outer_value(outer, "X-Wallarm-Request-Id");
+  auto id = outer("X-Wallarm-Request-Id");
   FUZZ_CHECK(id && node::percent_decode(*id) == m.request_id);
-  if (m.truncated_from) FUZZ_CHECK(outer_value(outer, "X-Wallarm-Body-Truncated"));
-  if (m.escaped != 0) FUZZ_CHECK(outer_value(outer, "X-Wallarm-Escaped"));
+  if (m.truncated_from) FUZZ_CHECK(outer("X-Wallarm-Body-Truncated"));
+  if (m.escaped != 0) FUZZ_CHECK(outer("X-Wallarm-Escaped"));
 
   auto token = [](const string& s) {
     return !s.empty() && s.find(' ') == string::npos && !has_line_break(s);
@@ -114,23 +96,10 @@ void check_message(const node::Message& m, string_view body,
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  string_view in(reinterpret_cast<const char*>(data), size);
-  size_t blank = in.find("\n\n");
-  string_view block = in.substr(0, blank);
-  string_view body = blank == string_view::npos ? string_view() : in.substr(blank + 2);
-
-  std::vector<std::pair<string, string>> outer;
-  while (!block.empty()) {
-    string_view line = block.substr(0, block.find('\n'));
-    block.remove_prefix(std::min(block.size(), line.size() + 1));
-    size_t colon = line.find(':');
-    if (colon == string_view::npos) continue;
-    string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    outer.emplace_back(string(line.substr(0, colon)), string(value));
-  }
-  auto lookup = [&](const char* name) { return outer_value(outer, name); };
+  const fuzz::Outer outer = fuzz::split_outer(
+      string_view(reinterpret_cast<const char*>(data), size));
+  const string_view body = outer.body;
+  auto lookup = [&](const char* name) { return outer(name); };
 
   auto loose = node::parse_message(lookup, string(body));
   node::ParseLimits tight;
