@@ -1,0 +1,5 @@
+return {
+  postgres = {
+    up = [[ SELECT 1 ]],
+  },
+}

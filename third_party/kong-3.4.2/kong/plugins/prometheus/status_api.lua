@@ -1,0 +1,10 @@
+local prometheus = require "kong.plugins.prometheus.exporter"
+
+
+return {
+  ["/metrics"] = {
+    GET = function()
+      prometheus.collect()
+    end,
+  },
+}

@@ -1,0 +1,2 @@
+
+require "lapis.init"

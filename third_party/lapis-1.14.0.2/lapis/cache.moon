@@ -1,0 +1,1 @@
+require "lapis.nginx.cache"

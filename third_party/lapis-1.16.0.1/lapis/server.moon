@@ -1,0 +1,7 @@
+
+current = ->
+  return "nginx" if ngx
+  error "can't find ngx"
+
+{ :current }
+

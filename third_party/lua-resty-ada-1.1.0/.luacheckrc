@@ -1,0 +1,3 @@
+std = "ngx_lua"
+redefined = false
+max_line_length = false

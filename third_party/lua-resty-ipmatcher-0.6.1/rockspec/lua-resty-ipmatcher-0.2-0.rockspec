@@ -1,0 +1,21 @@
+package = "lua-resty-ipmatcher"
+version = "0.2-0"
+source = {
+    url = "git://github.com/iresty/lua-resty-ipmatcher",
+    tag = "v0.2",
+}
+
+description = {
+    summary = "High performance match IP address for OpenResty Lua.",
+    homepage = "https://github.com/iresty/lua-resty-ipmatcher",
+    license = "Apache License 2.0",
+    maintainer = "Yuansheng Wang <membphis@gmail.com>"
+}
+
+
+build = {
+    type = "builtin",
+    modules = {
+        ["resty.ipmatcher"] = "resty/ipmatcher.lua"
+    }
+}

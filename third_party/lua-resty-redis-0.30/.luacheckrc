@@ -1,0 +1,3 @@
+std = 'ngx_lua'
+redefined = false
+unused_args = false

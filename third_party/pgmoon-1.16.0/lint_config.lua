@@ -1,0 +1,6 @@
+
+return {
+	whitelist_globals = {
+		["."] = {"ngx"}
+	}
+}

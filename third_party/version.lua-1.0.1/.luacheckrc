@@ -1,0 +1,11 @@
+not_globals = {
+    "string.len",
+    "table.getn",
+}
+
+
+exclude_files = {
+    "here/**",
+    "spec/**",
+}
+
