@@ -5,11 +5,15 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config binutils dpkg-dev python3 python3-yaml
+  python3-jsonschema
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2 lua-busted
   nginx libnginx-mod-http-lua lua-resty-core lua-cjson wrk
   doctest-dev libbenchmark-dev clang libclang-rt-14-dev
   libmodsecurity-dev modsecurity-crs libcpp-httplib-dev nlohmann-json3-dev
+  # real Kong on Debian's nginx (scripts/kong-runtime.sh)
+  nginx-dev libpcre3-dev liblmdb-dev zlib1g-dev patch perl lua-resty-lrucache
+  lua-penlight lua-yaml lua-lpeg lua-socket lua-inspect lua-binaryheap lua-ansicolors
 )
 
 missing=()
