@@ -14,7 +14,9 @@ build() {  # build <dir> <extra cmake args...>
   local dir=$1
   shift
   echo "== configure and build: $dir $*"
-  cmake -S "$root" -B "$dir" -G Ninja -DWALLARM_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
+  # Debian's python3, which has the python3-* packages deps.sh installs.
+  cmake -S "$root" -B "$dir" -G Ninja -DWALLARM_WERROR=ON -DPython3_EXECUTABLE=/usr/bin/python3 \
+    "$@" >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log"; return 1; }
   cmake --build "$dir" -j "$jobs"
 }

@@ -4,12 +4,19 @@ and the Dockerfile.
 
 Usage: check_packaging.py REPO_ROOT BUILD_DIR CHECK [DOCKERFILE]
 CHECK is one of: configmap, edge-cases, deterministic, manifests,
-dockerfile, dockerfile-mutants, all. DOCKERFILE (dockerfile only) checks
-that file instead of REPO_ROOT/packaging/Dockerfile, against the build
-context REPO_ROOT.
-Needs python3 and PyYAML (Debian: apt-get install python3-yaml).
+dockerfile, dockerfile-mutants, schemas, schemas-mutants, all. DOCKERFILE
+(dockerfile only) checks that file instead of REPO_ROOT/packaging/Dockerfile,
+against the build context REPO_ROOT.
+schemas validates the manifests, the Helm values and the generated ConfigMap
+against the schemas vendored under third_party/kubernetes/; schemas-mutants
+checks that broken copies of them are rejected.
+Needs python3 and PyYAML (Debian: apt-get install python3-yaml); schemas and
+schemas-mutants also need python3-jsonschema (Debian: apt-get install
+python3-jsonschema).
 """
+import copy
 import glob
+import json
 import os
 import posixpath
 import re
@@ -227,6 +234,448 @@ def check_manifests(root, build):
     cms = ((v or {}).get("plugins") or {}).get("configMaps") or []
     check({"pluginName": "kong-lua", "name": "kong-lua"} in cms,
           "helm values: plugins.configMaps has pluginName/name kong-lua")
+
+
+# --- The manifests against the schemas that Kubernetes, Gateway API, Kong
+# Ingress Controller and the kong/kong chart publish, vendored unmodified
+# under third_party/kubernetes/. What a schema cannot say is not checked:
+# the CEL rules (x-kubernetes-validations), the list-map uniqueness rules,
+# formats, and what the API server validates in its own code (for example
+# the values of an Ingress pathType).
+
+THIRD_PARTY = ("third_party", "kubernetes")
+CORE_OPENAPI = [  # Kubernetes' OpenAPI v3 documents, one per group/version
+    ("kubectl-validate", "pkg", "openapiclient", "builtins", "1.35", "api", "v1.json"),
+    ("kubectl-validate", "pkg", "openapiclient", "builtins", "1.35", "apis",
+     "networking.k8s.io", "v1.json"),
+]
+CRDS = [
+    ("kubernetes-configuration", "config", "crd", "ingress-controller",
+     "configuration.konghq.com_kongclusterplugins.yaml"),
+    ("gateway-api", "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
+]
+CHART_VALUES = ("kong-charts", "charts", "kong", "values.yaml")
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+JSONSCHEMA_MISSING = ("python3-jsonschema is missing "
+                      "(Debian: apt-get install python3-jsonschema)")
+
+
+def load_jsonschema():
+    try:
+        import jsonschema
+    except ImportError:
+        check(False, f"check_packaging.py: {JSONSCHEMA_MISSING}")
+        return None
+    return jsonschema
+
+
+def subschemas_converted(schema, closed):
+    """An OpenAPI 3.0 / CRD structural schema as a JSON Schema draft 4 one:
+    refs to components become refs to definitions, `nullable` a null type,
+    and, where `closed`, an object with properties takes no other field
+    unless x-kubernetes-preserve-unknown-fields says so, as the API server's
+    strict field validation (kubectl's default) rejects unknown fields."""
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key in ("properties", "patternProperties"):
+            out[key] = {k: subschemas_converted(v, closed) for k, v in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = ([subschemas_converted(v, closed) for v in value]
+                        if isinstance(value, list) else subschemas_converted(value, closed))
+        elif key in ("allOf", "anyOf", "oneOf"):
+            out[key] = [subschemas_converted(v, closed) for v in value]
+        elif key == "$ref":
+            out[key] = value.replace("#/components/schemas/", "#/definitions/", 1)
+        else:
+            out[key] = value
+    if out.get("nullable") is True and "type" in out:
+        out["type"] = [out["type"], "null"]
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = out["enum"] + [None]
+    if (out.get("x-kubernetes-int-or-string") is True
+            and not {"type", "anyOf", "oneOf"} & set(out)):
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if (closed and "properties" in out and "additionalProperties" not in out
+            and out.get("x-kubernetes-preserve-unknown-fields") is not True):
+        if out.get("x-kubernetes-embedded-resource") is True:
+            out["properties"] = dict(out["properties"])
+            for implicit in ("apiVersion", "kind", "metadata"):
+                out["properties"].setdefault(implicit, {})
+        out["additionalProperties"] = False
+    return out
+
+
+def group_version(api_version):
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def load_schemas(root):
+    """The vendored schemas, read once: the core definitions with the kind
+    each serves, the CRDs, and the chart's values.yaml with its examples;
+    each named by its path under third_party/kubernetes/."""
+    base = os.path.join(root, *THIRD_PARTY)
+    schemas = {"openapi": [], "crds": []}
+    for parts in CORE_OPENAPI:
+        path = os.path.join(base, *parts)
+        with open(path) as f:
+            doc = json.load(f)
+        definitions = {name: subschemas_converted(s, True)
+                       for name, s in doc["components"]["schemas"].items()}
+        kinds = {}
+        for name, s in doc["components"]["schemas"].items():
+            for gvk in s.get("x-kubernetes-group-version-kind") or []:
+                kinds[(gvk["group"], gvk["version"], gvk["kind"])] = name
+        schemas["openapi"].append((os.path.relpath(path, base), definitions, kinds))
+    for parts in CRDS:
+        path = os.path.join(base, *parts)
+        with open(path) as f:
+            for crd in yaml.safe_load_all(f):
+                if crd and crd.get("kind") == "CustomResourceDefinition":
+                    schemas["crds"].append((os.path.relpath(path, base), crd))
+    path = os.path.join(base, *CHART_VALUES)
+    with open(path) as f:
+        text = f.read()
+    schemas["values"] = (os.path.relpath(path, base), yaml.safe_load(text),
+                         chart_examples(text))
+    return schemas
+
+
+def validation_errors(jsonschema, schema, doc):
+    """The validator's messages, each prefixed by where in `doc` it is."""
+    try:
+        jsonschema.Draft4Validator.check_schema(schema)
+    except jsonschema.exceptions.SchemaError as e:
+        return [f"the schema read from it is not a valid JSON Schema: {e.message}"]
+    out = []
+    errors = jsonschema.Draft4Validator(schema).iter_errors(doc)
+    for e in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                        for p in e.absolute_path).lstrip(".") or "(top)"
+        message = e.message if len(e.message) <= 300 else e.message[:300] + "..."
+        out.append(f"{where}: {message}")
+    return out
+
+
+def manifest_problems(jsonschema, schemas, doc):
+    """What the published schema of the manifest's kind says against it."""
+    if not isinstance(doc, dict):
+        return ["not a YAML mapping"]
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return ["apiVersion and kind must be strings"]
+    group, version = group_version(api_version)
+    for source, definitions, kinds in schemas["openapi"]:
+        name = kinds.get((group, version, kind))
+        if name:
+            schema = {"$ref": f"#/definitions/{name}", "definitions": definitions}
+            return [f"{source} ({name}): {e}"
+                    for e in validation_errors(jsonschema, schema, doc)]
+    for source, crd in schemas["crds"]:
+        spec = crd.get("spec") or {}
+        if spec.get("group") != group or (spec.get("names") or {}).get("kind") != kind:
+            continue
+        served = [v for v in spec.get("versions") or [] if v.get("served")]
+        match = [v for v in served if v.get("name") == version]
+        if not match:
+            return [f"{source}: {kind} is not served as {api_version} (served: "
+                    f"{', '.join(group + '/' + v['name'] for v in served)})"]
+        schema = subschemas_converted(match[0]["schema"]["openAPIV3Schema"], True)
+        # The API server checks a custom resource's metadata as ObjectMeta,
+        # defined by the core group's document (the first one).
+        definitions = schemas["openapi"][0][1]
+        properties = dict(schema.get("properties") or {})
+        properties["metadata"] = {"allOf": [properties.get("metadata") or {},
+                                            {"$ref": f"#/definitions/{OBJECT_META}"}]}
+        schema["properties"] = properties
+        schema["definitions"] = definitions
+        return [f"{source} ({version}): {e}"
+                for e in validation_errors(jsonschema, schema, doc)]
+    return [f"no vendored schema serves apiVersion {api_version} kind {kind}"]
+
+
+# The chart ships no values.schema.json: its values.yaml is the reference.
+# A key whose default is an empty map or list is often followed by a
+# commented example of what it takes, indented under it (plugins: {} then
+# "  # configMaps: ..."); those examples, optional keys commented out inside
+# them included, are read as the documented keys. Prose lines are dropped.
+
+VALUES_KEY_LINE = re.compile(r"^( *)([A-Za-z0-9_.-]+):(?: +(\{\}|\[\]))? *(?:#.*)?$")
+EXAMPLE_LINE = re.compile(r"^ *(?:- +)?[A-Za-z0-9_.-]+:(?: |$)")
+
+
+def chart_examples(text):
+    """{key path: parsed commented example} for keys set to {} or []."""
+    examples, stack = {}, []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        m = VALUES_KEY_LINE.match(line)
+        if not m:
+            continue
+        indent, key, empty = len(m.group(1)), m.group(2), m.group(3)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        path = tuple(k for _, k in stack) + (key,)
+        stack.append((indent, key))
+        if not empty:
+            continue
+        body = []
+        prefix = re.compile(r"^ {%d,}# ?(.*)$" % (indent + 1))
+        for following in lines[i + 1:]:
+            c = prefix.match(following)
+            if not c:
+                break
+            content = c.group(1)
+            while re.match(r"^ *#", content):
+                content = re.sub(r"^( *)# ?", r"\1", content, count=1)
+            if EXAMPLE_LINE.match(content):
+                body.append(content)
+        if not body:
+            continue
+        try:
+            example = yaml.safe_load("\n".join(body))
+        except yaml.YAMLError:
+            continue
+        if isinstance(example, (dict, list)) and type(example) is type(yaml.safe_load(empty)):
+            examples[path] = example
+    return examples
+
+
+def example_schema(values, closed):
+    """A schema from the values an example gives one key: their map or list
+    shape and, where `closed`, no keys but those shown. Maps are closed at
+    the example's first level and in list items, the structures the chart's
+    templates read field by field; deeper maps (resources.limits, ...) are
+    Kubernetes objects passed through and take any key."""
+    if values and all(isinstance(v, dict) for v in values):
+        keys = {}
+        for v in values:
+            for k, x in v.items():
+                keys.setdefault(k, []).append(x)
+        schema = {"type": "object",
+                  "properties": {k: example_schema(xs, False) for k, xs in keys.items()}}
+        if closed:
+            schema["additionalProperties"] = False
+        return schema
+    if values and all(isinstance(v, list) for v in values):
+        items = [i for v in values for i in v]
+        return {"type": "array", "items": example_schema(items, True)}
+    return {}
+
+
+def values_schema(default, examples, path=()):
+    """The schema of the chart's values: the top-level keys and those a
+    commented example documents are closed; a map or list default keeps its
+    shape; other maps may take keys the chart does not list (env, ...)."""
+    if path in examples and default in ({}, []):
+        return example_schema([examples[path]], True)
+    if isinstance(default, dict):
+        schema = {"type": "object",
+                  "properties": {k: values_schema(v, examples, path + (k,))
+                                 for k, v in default.items()}}
+        if not path:
+            schema["additionalProperties"] = False
+        return schema
+    if isinstance(default, list):
+        return {"type": "array"}
+    return {}
+
+
+def values_problems(jsonschema, schemas, values):
+    source, default, examples = schemas["values"]
+    schema = values_schema(default, examples)
+    return [f"{source}: {e}" for e in validation_errors(jsonschema, schema, values)]
+
+
+def schema_targets(root, build):
+    """(label, parsed document, kind of check) for every file checked."""
+    k8s = os.path.join(root, "packaging", "kubernetes")
+    targets = []
+    for name in ("kong-lua-plugin.yaml", "httproute.yaml", "ingress.yaml"):
+        with open(os.path.join(k8s, name)) as f:
+            for doc in yaml.safe_load_all(f):
+                if doc is not None:
+                    targets.append((f"packaging/kubernetes/{name}", doc, "manifest"))
+    with open(os.path.join(root, "packaging", "helm-values.yaml")) as f:
+        targets.append(("packaging/helm-values.yaml", yaml.safe_load(f) or {}, "values"))
+    out = os.path.join(build, "kong-lua-configmap.yaml")
+    r = generate(root, out)
+    if check(r.returncode == 0, f"generator exits 0 (stderr: {r.stderr.strip()})"):
+        with open(out) as f:
+            targets.append(("packaging/gen-configmap.sh output", yaml.safe_load(f), "manifest"))
+    return targets
+
+
+def target_problems(jsonschema, schemas, doc, how):
+    if how == "values":
+        return values_problems(jsonschema, schemas, doc)
+    return manifest_problems(jsonschema, schemas, doc)
+
+
+def check_schemas(root, build):
+    jsonschema = load_jsonschema()
+    if jsonschema is None:
+        return
+    schemas = load_schemas(root)
+    # The reading of the chart's values.yaml must accept the chart's defaults.
+    source, default, _ = schemas["values"]
+    problems = values_problems(jsonschema, schemas, default)
+    check(not problems, f"{source}: its own defaults pass the schema read from it ({problems})")
+    for label, doc, how in schema_targets(root, build):
+        problems = target_problems(jsonschema, schemas, doc, how)
+        for p in problems:
+            check(False, f"{label}: {p}")
+        if not problems:
+            print(f"{label}: valid")
+
+
+def set_in(doc, path, value):
+    """Sets doc[path...] = value; the path must exist but for its last key
+    (a list index must exist too)."""
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return doc
+
+
+def delete_in(doc, path):
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    return doc
+
+
+def rename_in(doc, path, new):
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[new] = node.pop(path[-1])
+    return doc
+
+
+PLUGIN, ROUTE, INGRESS = ("packaging/kubernetes/kong-lua-plugin.yaml",
+                          "packaging/kubernetes/httproute.yaml",
+                          "packaging/kubernetes/ingress.yaml")
+VALUES, CONFIGMAP = "packaging/helm-values.yaml", "packaging/gen-configmap.sh output"
+ROUTE_MATCH = ("spec", "rules", 0, "matches", 0, "path")
+ROUTE_BACKEND = ("spec", "rules", 0, "backendRefs", 0)
+INGRESS_PATH = ("spec", "rules", 0, "http", "paths", 0)
+
+# Each mutant breaks a copy of one checked file in one way; the schema must
+# reject it with a message containing the expected text. A mutant whose path
+# is no longer in the file fails too, so the list cannot rot silently.
+SCHEMA_MUTANTS = [
+    ("KongClusterPlugin without plugin", PLUGIN,
+     lambda d: delete_in(d, ("plugin",)), "'plugin' is a required property"),
+    ("KongClusterPlugin with plugin as a list", PLUGIN,
+     lambda d: set_in(d, ("plugin",), ["kong-lua"]), "is not of type 'string'"),
+    ("KongClusterPlugin with config misspelled", PLUGIN,
+     lambda d: rename_in(d, ("config",), "configs"), "'configs' was unexpected"),
+    ("KongClusterPlugin with disabled as a string", PLUGIN,
+     lambda d: set_in(d, ("disabled",), "yes"), "is not of type 'boolean'"),
+    ("KongClusterPlugin with a misspelled metadata field", PLUGIN,
+     lambda d: rename_in(d, ("metadata", "annotations"), "annotation"),
+     "'annotation' was unexpected"),
+    ("KongClusterPlugin at a version not served", PLUGIN,
+     lambda d: set_in(d, ("apiVersion",), "configuration.konghq.com/v1beta1"), "is not served"),
+    ("HTTPRoute with backendRefs misspelled", ROUTE,
+     lambda d: rename_in(d, ("spec", "rules", 0, "backendRefs"), "backendRef"),
+     "'backendRef' was unexpected"),
+    ("HTTPRoute with the Ingress pathType in a path match", ROUTE,
+     lambda d: rename_in(d, ROUTE_MATCH + ("type",), "pathType"), "'pathType' was unexpected"),
+    ("HTTPRoute with an Ingress path type", ROUTE,
+     lambda d: set_in(d, ROUTE_MATCH + ("type",), "Prefix"), "is not one of"),
+    ("HTTPRoute with port as a string", ROUTE,
+     lambda d: set_in(d, ROUTE_BACKEND + ("port",), "80"), "is not of type 'integer'"),
+    ("HTTPRoute with port out of range", ROUTE,
+     lambda d: set_in(d, ROUTE_BACKEND + ("port",), 70000), "is greater than the maximum"),
+    ("HTTPRoute parentRef without name", ROUTE,
+     lambda d: delete_in(d, ("spec", "parentRefs", 0, "name")), "'name' is a required property"),
+    ("HTTPRoute at a version Gateway API does not serve", ROUTE,
+     lambda d: set_in(d, ("apiVersion",), "gateway.networking.k8s.io/v1alpha2"), "is not served"),
+    ("Ingress without pathType", INGRESS,
+     lambda d: delete_in(d, INGRESS_PATH + ("pathType",)), "'pathType' is a required property"),
+    ("Ingress with a v1beta1 backend", INGRESS,
+     lambda d: set_in(d, INGRESS_PATH + ("backend",), {"serviceName": "echo", "servicePort": 80}),
+     "'serviceName', 'servicePort' were unexpected"),
+    ("Ingress with a port number as a string", INGRESS,
+     lambda d: set_in(d, INGRESS_PATH + ("backend", "service", "port", "number"), "80"),
+     "is not of type 'integer'"),
+    ("Ingress with ingressClassName misspelled", INGRESS,
+     lambda d: rename_in(d, ("spec", "ingressClassName"), "ingressClass"),
+     "'ingressClass' was unexpected"),
+    ("Ingress at a removed version", INGRESS,
+     lambda d: set_in(d, ("apiVersion",), "networking.k8s.io/v1beta1"), "no vendored schema"),
+    ("ConfigMap with a data value that is not a string", CONFIGMAP,
+     lambda d: set_in(d, ("data", "handler.lua"), 1), "is not of type 'string'"),
+    ("ConfigMap with data misspelled", CONFIGMAP,
+     lambda d: rename_in(d, ("data",), "datas"), "'datas' was unexpected"),
+    ("ConfigMap with immutable as a string", CONFIGMAP,
+     lambda d: set_in(d, ("immutable",), "true"), "is not of type 'boolean'"),
+    ("helm values with configMaps misspelled", VALUES,
+     lambda d: rename_in(d, ("plugins", "configMaps"), "configMap"), "'configMap' was unexpected"),
+    ("helm values with pluginName misspelled", VALUES,
+     lambda d: rename_in(d, ("plugins", "configMaps", 0, "pluginName"), "pluginname"),
+     "'pluginname' was unexpected"),
+    ("helm values with configMaps as a map", VALUES,
+     lambda d: set_in(d, ("plugins", "configMaps"), {"kong-lua": "kong-lua"}),
+     "is not of type 'array'"),
+    ("helm values with a misspelled top-level key", VALUES,
+     lambda d: rename_in(d, ("plugins",), "plugin"), "'plugin' was unexpected"),
+]
+
+# Faults that the published schemas do not describe (the API server rejects
+# them in its own code): each must pass the schema, so that the day a schema
+# starts to describe one, it moves to SCHEMA_MUTANTS.
+SCHEMA_GAPS = [
+    ("Ingress with pathType: Wrong (no enum in the OpenAPI schema)", INGRESS,
+     lambda d: set_in(d, INGRESS_PATH + ("pathType",), "Wrong")),
+    ("ConfigMap with a key that is not a valid ConfigMap key", CONFIGMAP,
+     lambda d: rename_in(d, ("data", "handler.lua"), "handler lua")),
+]
+
+
+def mutated(doc, mutate):
+    """A broken copy of `doc`, or None if the mutant no longer applies."""
+    try:
+        mutant = mutate(copy.deepcopy(doc))
+    except (KeyError, IndexError, TypeError):
+        return None
+    return mutant if mutant != doc else None
+
+
+def check_schemas_mutants(root, build):
+    jsonschema = load_jsonschema()
+    if jsonschema is None:
+        return
+    schemas = load_schemas(root)
+    targets = {label: (doc, how) for label, doc, how in schema_targets(root, build)}
+    for label, (doc, how) in targets.items():
+        check(not target_problems(jsonschema, schemas, doc, how),
+              f"mutants: the real {label} is valid")
+    for what, label, mutate, expect in SCHEMA_MUTANTS:
+        doc, how = targets[label]
+        mutant = mutated(doc, mutate)
+        if not check(mutant is not None, f"mutant '{what}' changes {label} (update the mutant)"):
+            continue
+        problems = target_problems(jsonschema, schemas, mutant, how)
+        caught = [p for p in problems if expect in p]
+        if check(caught, f"mutant '{what}' is rejected with a message containing {expect!r} "
+                 f"(got: {problems})"):
+            print(f"rejected: {what}: {caught[0]}")
+    for what, label, mutate in SCHEMA_GAPS:
+        doc, how = targets[label]
+        mutant = mutated(doc, mutate)
+        if not check(mutant is not None, f"gap '{what}' changes {label} (update it)"):
+            continue
+        problems = target_problems(jsonschema, schemas, mutant, how)
+        if check(not problems, f"gap '{what}' is now rejected by the schema: move it to "
+                 f"SCHEMA_MUTANTS (got: {problems})"):
+            print(f"passes the schema (only the API server's own checks catch it): {what}")
 
 
 # --- packaging/Dockerfile: a static reading, since no Docker engine runs the
@@ -760,6 +1209,8 @@ CHECKS = {
     "manifests": check_manifests,
     "dockerfile": check_dockerfile,
     "dockerfile-mutants": check_dockerfile_mutants,
+    "schemas": check_schemas,
+    "schemas-mutants": check_schemas_mutants,
 }
 
 
