@@ -81,6 +81,9 @@ function WallarmHandler:init_worker()
   if not ok then
     startup_error = err
     kong.log.err("cannot start the Wallarm connector: ", err)
+    -- Publish all the same: every request this worker serves gets the
+    -- fallback, and the Status API must show it from every worker.
+    counters.start(nil)
     return
   end
   ready = true
