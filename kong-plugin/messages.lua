@@ -5,6 +5,7 @@
 local ngx = ngx
 local kong = kong
 local str_sub = string.sub
+local str_find = string.find
 local tonumber = tonumber
 local type = type
 local pcall = pcall
@@ -124,6 +125,16 @@ local function withheld_length()
   return size
 end
 
+-- The host the client named: $host, but not the server's own name, which
+-- $host falls back to when the client named none (HTTP/1.0 without Host).
+local function client_host()
+  local host = ngx.var.host
+  if ngx.var.http_host or str_find(ngx.var.request or "", "^%S+ %a[%w+.-]*://") then
+    return host
+  end
+  return nil
+end
+
 -- The request message. `msg` and its header array are reused per request
 -- context by the caller.
 function _M.request(conf, ctx)
@@ -158,7 +169,7 @@ function _M.request(conf, ctx)
 
   msg.request_id = ctx.request_id
   msg.client_ip = kong.client.get_forwarded_ip()
-  msg.host = ngx.var.host
+  msg.host = client_host()
   return msg
 end
 

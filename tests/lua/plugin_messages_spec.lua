@@ -13,7 +13,7 @@ local function load_messages(request)
       get_body_data = function() return request.body end,
       get_body_file = function() return request.body_file end,
     },
-    var = { host = "kong-lua-test.wallarm" },
+    var = request.var or { host = "kong-lua-test.wallarm", http_host = "kong-lua-test.wallarm" },
   }
   _G.kong = {
     request = {
@@ -54,6 +54,16 @@ describe("plugin messages", function()
     assert.equal("kong-lua-test.wallarm", msg.host)
     table.sort(msg.headers)  -- a hash has no order; the content is what counts
     assert.same({ "*/*", "a=1", "accept", "b=2", "cookie", "cookie" }, msg.headers)
+  end)
+
+  it("sends the host the client named, never the server's own name", function()
+    local function host_of(var)
+      return load_messages({ var = var }).request(conf, { request_id = "r1" }).host
+    end
+    -- nginx's $host is the server's name when the client named no host.
+    assert.is_nil(host_of({ host = "kong", request = "GET /x HTTP/1.0" }))
+    assert.equal("abs.example", host_of({ host = "abs.example", request = "GET http://abs.example/x HTTP/1.0" }))
+    assert.equal("api.example", host_of({ host = "api.example", http_host = "api.example:8000" }))
   end)
 
   it("takes the body from memory, or names nginx's file for the library to read", function()
