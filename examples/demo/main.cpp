@@ -1,9 +1,10 @@
 // wallarm-demo: the connector end to end on this machine. It starts two
 // reference nodes (ModSecurity + OWASP CRS; one in monitoring mode, one in
-// block mode), a gateway (Debian's nginx with lua-nginx-module running the
-// kong-lua plugin under the Kong PDK stand-in of tests/e2e) and a demo
-// upstream, then sends a short session of ordinary API calls and attacks
-// through each mode and prints what happened to every request.
+// block mode), open-source Kong Gateway 3.4.2 (DB-less, built from
+// third_party/ on Debian's nginx by scripts/kong-runtime.sh) with the kong-lua
+// plugin, and a demo upstream, then sends a short session of ordinary API
+// calls and attacks through each mode and prints what happened to every
+// request.
 //
 //   wallarm-demo          run the session, then stop everything
 //   wallarm-demo --keep   run the session, then keep the stack up until Ctrl-C
@@ -26,13 +27,16 @@
 
 #include "fixtures.h"
 #include "http.h"
+#include "kong.h"
 #include "process.h"
 
 namespace {
 
 using e2e::json;
 
-constexpr const char* kHost = "Host: api.demo.test";
+// Kong's own default proxy port, when it is free: the seed's curl then works
+// with PROXY_IP=127.0.0.1:8000.
+constexpr uint16_t kProxyPort = 8000;
 
 struct Call {
   std::string shown;       // as the table prints it
@@ -61,11 +65,11 @@ const std::vector<Call>& session() {
   return calls;
 }
 
-e2e::HttpResponse send(const e2e::Nginx& gw, const std::string& route, const Call& c) {
+e2e::HttpResponse send(const e2e::Kong& gw, const std::string& route, const Call& c) {
   e2e::HttpRequest req;
   req.method = c.method;
   req.url = gw.url(route, c.target);
-  req.headers = {kHost, "User-Agent: wallarm-demo/1.0", "Accept: application/json"};
+  req.headers = {gw.host(route), "User-Agent: wallarm-demo/1.0", "Accept: application/json"};
   if (!c.content_type.empty()) req.headers.push_back("Content-Type: " + c.content_type);
   if (!c.body.empty()) req.body = c.body;
   return e2e::http(req);
@@ -99,7 +103,7 @@ std::string attack_types(const json& record) {
 
 // Runs the session through one route; returns how many requests did not get
 // the outcome the node's mode promises.
-int run_session(e2e::Nginx& gw, const std::string& route, e2e::RefNode& node, bool blocks) {
+int run_session(e2e::Kong& gw, const std::string& route, e2e::RefNode& node, bool blocks) {
   std::set<std::string> seen;
   for (const auto& r : node.attacks()) seen.insert(r.value("request_id", ""));
 
@@ -146,11 +150,13 @@ int run_session(e2e::Nginx& gw, const std::string& route, e2e::RefNode& node, bo
 }
 
 // The connector's own counters, as Kong's Status API serves them.
-void print_metrics(const e2e::Nginx& gw) {
+void print_metrics(const e2e::Kong& gw, int warmups) {
   auto r = e2e::http_get(gw.status_url("/wallarm/metrics"));
   std::istringstream in(r.body);
   std::string line;
-  std::cout << "Connector metrics (" << gw.status_url("/wallarm/metrics") << "), excerpt:\n";
+  std::cout << "Connector metrics (" << gw.status_url("/wallarm/metrics")
+            << "), excerpt; they count the " << warmups
+            << " warm-up requests too:\n";
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("wallarm_kong_requests_total", 0) == 0 ||
@@ -180,26 +186,41 @@ int run(bool keep) {
   e2e::RefNode block(dir.path(), e2e::node_options("block"));
   std::cout << "  reference node, block mode       " << block.url() << "\n" << std::flush;
 
-  // Two routes with the plugin, one per node, and one without it. The
-  // plugin waits for the verdict on both (blocking = true, the default);
-  // whether an attack is blocked is the node's mode.
+  // Two routes with the plugin, one per node, and one without it, told
+  // apart by Host as Kong routes are. The plugin waits for the verdict on
+  // both (blocking = true, the default); whether an attack is blocked is the
+  // node's mode. The seed's Host reaches the node in block mode.
   auto plugin = [](const e2e::RefNode& node) {
     return json{{"config", {{"wallarm_node_address", node.url()}}}};
   };
-  e2e::Nginx gw(dir.path(),
-                {{"monitoring", plugin(monitoring)}, {"block", plugin(block)}, {"direct", {}}},
-                e2e::nginx_options(1, "3.9.1"));
+  e2e::KongOptions opts;
+  opts.version = "3.4.2";
+  opts.worker_pid_header = false;
+  opts.log_level = "notice";
+  opts.proxy_port = e2e::port_is_free(kProxyPort) ? kProxyPort : 0;
+  std::cout << "  Kong Gateway " << opts.version << " (first start builds it: a few minutes)\n"
+            << std::flush;
+  e2e::Kong gw(dir.path(), {{"block", plugin(block)}, {"monitoring", plugin(monitoring)}, {"direct", {}}},
+               opts);
   gw.start();
-  std::cout << "  gateway route to the monitoring node  " << gw.url("monitoring", "/") << "\n"
-            << "  gateway route to the block node       " << gw.url("block", "/") << "\n"
-            << "  gateway route without the plugin      " << gw.url("direct", "/") << "\n"
+  const std::string proxy = "127.0.0.1:" + std::to_string(gw.proxy_port());
+  std::cout << "  Kong Gateway " << gw.version() << ", DB-less, proxy on " << proxy
+            << ", Status API on " << gw.status_url("/") << "\n"
+            << "    route Host " << gw.host_name("block") << " -> plugin -> node in block mode\n"
+            << "    route Host " << gw.host_name("monitoring")
+            << " -> plugin -> node in monitoring mode\n"
+            << "    route Host " << gw.host_name("direct") << " -> no plugin\n"
             << "  demo upstream (echoes each request as JSON)  http://127.0.0.1:"
             << gw.upstream_port() << "/\n\n";
 
   // Open the keep-alive connections to both nodes first, so the table shows
   // steady-state latency.
+  int warmups = 0;  // through the plugin: its counters count them
   for (const char* route : {"monitoring", "block", "direct"})
-    for (int i = 0; i < 3; ++i) send(gw, route, session().front());
+    for (int i = 0; i < 3; ++i) {
+      send(gw, route, session().front());
+      if (std::string(route) != "direct") ++warmups;
+    }
 
   int unexpected = 0;
   std::cout << "Node in monitoring mode: attacks are registered, nothing is blocked\n";
@@ -211,8 +232,8 @@ int run(bool keep) {
                "Most of it is the node's CRS inspection; docs/performance.md has the\n"
                "connector's own cost, measured against a node that inspects nothing.\n\n";
 
-  print_metrics(gw);
-  std::cout << "\nAttacks the nodes registered (JSON: add .json):\n"
+  print_metrics(gw, warmups);
+  std::cout << "\nAttacks the nodes registered (a browser gets a page, curl gets JSON):\n"
             << "  " << monitoring.url() << "attacks\n"
             << "  " << block.url() << "attacks\n\n";
 
@@ -227,9 +248,10 @@ int run(bool keep) {
 
   if (keep) {
     std::cout << "\nThe stack stays up. Try:\n"
-              << "  curl -i -H '" << kHost << "' " << gw.url("block", "/etc/passwd") << "\n"
-              << "  curl -i -H '" << kHost << "' " << gw.url("monitoring", "/etc/passwd") << "\n"
-              << "Gateway error log: " << (gw.prefix() / "logs" / "error.log").string() << "\n"
+              << "  PROXY_IP=" << proxy << "\n"
+              << "  curl -H \"Host: " << gw.host_name("block") << "\" $PROXY_IP/etc/passwd\n"
+              << "  curl -H \"Host: " << gw.host_name("monitoring") << "\" $PROXY_IP/etc/passwd\n"
+              << "Kong's error log: " << (gw.prefix() / "logs" / "error.log").string() << "\n"
               << "Press Ctrl-C (or kill " << ::getpid()
               << ") to stop everything and remove " << dir.path().string() << ".\n"
               << std::flush;

@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
-"""Runs end-to-end tests with the plugin taken from the generated ConfigMap
-instead of the source tree: packaging/gen-configmap.sh writes the ConfigMap,
-its data keys are written out as files (as Kubernetes mounts them, flat), and
-the e2e driver installs the plugin from that directory alone
-(WALLARM_E2E_PLUGIN_DIRS).
+"""Writes out the plugin's files as Kong Ingress Controller mounts them:
+packaging/gen-configmap.sh writes the ConfigMap, and each of its data keys
+becomes a file of that name in OUT_DIR (flat, byte for byte). The e2e tests
+install the plugin into Kong from there.
 
-Usage: run_from_configmap.py REPO_ROOT WORK_DIR E2E_TESTS [doctest options...]
+Usage: configmap_files.py REPO_ROOT OUT_DIR
 Needs python3 and PyYAML (Debian: apt-get install python3-yaml).
 """
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,41 +16,31 @@ import yaml
 
 
 def main():
-    if len(sys.argv) < 4:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
-    root, work, driver = sys.argv[1:4]
-    shutil.rmtree(work, ignore_errors=True)
-    mount = os.path.join(work, "kong-lua")
-    os.makedirs(mount)
+    root, out = sys.argv[1:3]
+    tmp = out + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
 
-    configmap = os.path.join(work, "wallarm-kong-lua.yaml")
+    configmap = os.path.join(tmp, "wallarm-kong-lua.yaml")
     subprocess.run(["sh", os.path.join(root, "packaging", "gen-configmap.sh"), configmap],
                    check=True)
     with open(configmap, encoding="utf-8") as f:
         doc = yaml.safe_load(f)
+    os.remove(configmap)
     data = doc.get("data") or {}
     if "handler.lua" not in data or "schema.lua" not in data:
         sys.exit(f"{configmap}: no handler.lua or schema.lua in data")
     for key, text in data.items():
         if os.path.basename(key) != key:
             sys.exit(f"{configmap}: data key {key!r} is not a plain file name")
-        with open(os.path.join(mount, key), "w", encoding="utf-8", newline="") as f:
+        with open(os.path.join(tmp, key), "w", encoding="utf-8", newline="") as f:
             f.write(text)
-    print(f"plugin files from the ConfigMap: {', '.join(sorted(data))}", flush=True)
-
-    # A filter that matches nothing would pass vacuously: every pattern given
-    # to --test-case must select at least one case.
-    patterns = [p for a in sys.argv[4:] if a.startswith("--test-case=")
-                for p in a.split("=", 1)[1].split(",")]
-    for p in patterns:
-        listed = subprocess.run([driver, "--list-test-cases", "--test-case=" + p],
-                                capture_output=True, text=True).stdout
-        m = re.search(r"passing the current filters:\s*(\d+)", listed)
-        if not m or int(m.group(1)) == 0:
-            sys.exit(f"run_from_configmap.py: no e2e test case matches {p!r}")
-
-    env = dict(os.environ, WALLARM_E2E_PLUGIN_DIRS=mount)
-    return subprocess.run([driver] + sys.argv[4:], env=env).returncode
+    # Replaced whole, so a file removed from the plugin disappears here too.
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(tmp, out)
+    return 0
 
 
 if __name__ == "__main__":

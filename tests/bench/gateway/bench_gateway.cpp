@@ -1,14 +1,14 @@
 // bench_gateway: what the connector costs a gateway, against baselines
 // measured in the same run. On 127.0.0.1 it starts an upstream (plain nginx),
-// reference nodes, and one gateway per configuration (nginx with one worker
-// and the Kong PDK stand-in of tests/e2e), then drives each with wrk for
+// reference nodes, and one gateway per configuration (real Kong, one worker,
+// DB-less, built by scripts/kong-runtime.sh), then drives each with wrk for
 // bounded runs, several repetitions interleaved, and prints medians:
 // req/s, p50, p99, CPU per request of the worker's event loop (its main
 // thread) and of the whole worker process (the engine thread included), and
 // the worker's RSS. Then the targets, as ratios, and a bounded soak.
 //
 //   bench_gateway [--reps N] [--seconds S] [--connections C] [--soak REQUESTS]
-//                 [--only NAME,...] [--plugin-config JSON]
+//                 [--only NAME,...] [--plugin-config JSON] [--kong VERSION]
 #include <curl/curl.h>
 #include <unistd.h>
 
@@ -29,6 +29,7 @@
 
 #include "fixtures.h"
 #include "http.h"
+#include "kong.h"
 #include "process.h"
 
 #ifndef BENCH_WRK
@@ -50,6 +51,7 @@ struct Options {
   long soak = 1000000;
   std::set<std::string> only;
   json plugin_config = json::object();  // merged into every plugin configuration
+  std::string kong_version = "3.4.2";
 };
 
 // ---------------------------------------------------------------------------
@@ -219,30 +221,33 @@ Run drive(const fs::path& dir, const std::string& url_base, int worker_pid, cons
 // configurations
 
 struct Gateway {
-  std::unique_ptr<e2e::Nginx> nginx;
+  std::unique_ptr<e2e::Kong> kong;
   int worker_pid = 0;
   NodeCpu node;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(nginx->route_port("r")); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(kong->proxy_port()); }
 };
 
-// plugin_dir: "" for the connector (kong-plugin/ and ffi/), else the
+// plugin_dir: "" for the connector (the ConfigMap's files), else the
 // directory, under tests/bench/, of another plugin named as its last part.
-Gateway start_gateway(const fs::path& dir, const std::string& name, std::optional<json> plugin,
-                      uint16_t upstream_port, const e2e::RefNode* node = nullptr,
-                      const std::string& plugin_dir = "") {
+Gateway start_gateway(const Options& opt, const fs::path& dir, const std::string& name,
+                      std::optional<json> plugin, uint16_t upstream_port,
+                      const e2e::RefNode* node = nullptr, const std::string& plugin_dir = "") {
   fs::path sub = dir / name;
   fs::create_directories(sub);
-  e2e::NginxOptions opts = e2e::nginx_options(1, "3.9.1");
+  e2e::KongOptions opts;
+  opts.version = opt.kong_version;
   opts.log_level = "warn";
   opts.upstream_port = upstream_port;
+  opts.worker_pid_header = false;
   if (!plugin_dir.empty()) {
     opts.plugin_dirs = std::string(BENCH_SOURCE_DIR) + "/../" + plugin_dir;
     opts.plugin_name = fs::path(plugin_dir).filename().string();
   }
   Gateway g;
-  g.nginx = std::make_unique<e2e::Nginx>(sub, std::vector<e2e::Route>{{"r", plugin}}, opts);
-  g.nginx->start();
-  json w = g.nginx->workers();
+  // Every Host: wrk sends the typical request's own.
+  g.kong = std::make_unique<e2e::Kong>(sub, std::vector<e2e::Route>{{"r", plugin, true}}, opts);
+  g.kong->start();
+  json w = g.kong->workers();
   g.worker_pid = w["pids"]["0"].get<int>();
   if (node) g.node.pid = node->pid();
   return g;
@@ -307,7 +312,9 @@ void target(const std::string& what, double value, const std::string& op, double
 
 int run(const Options& opt) {
   e2e::TempDir dir("bench");
-  std::cout << "Starting the upstream, the nodes and the gateways on 127.0.0.1...\n" << std::flush;
+  std::cout << "Starting the upstream, the nodes and the gateways (Kong " << opt.kong_version
+            << ") on 127.0.0.1...\n"
+            << std::flush;
   Upstream upstream(dir.path());
   const std::vector<std::string> big_node = {"--threads", "512"};
   e2e::RefNode node(dir.path(), e2e::node_options("block", 0, "none", big_node));
@@ -321,25 +328,25 @@ int run(const Options& opt) {
   };
   std::map<std::string, Gateway> gw;
   auto want = [&](const std::string& n) { return opt.only.empty() || opt.only.count(n); };
-  if (want("none")) gw["none"] = start_gateway(dir.path(), "none", std::nullopt, upstream.port());
+  if (want("none")) gw["none"] = start_gateway(opt, dir.path(), "none", std::nullopt, upstream.port());
   if (want("blocking"))
-    gw["blocking"] = start_gateway(dir.path(), "blocking", conf(node), upstream.port(), &node);
+    gw["blocking"] = start_gateway(opt, dir.path(), "blocking", conf(node), upstream.port(), &node);
   if (want("oob"))
-    gw["oob"] = start_gateway(dir.path(), "oob", conf(node, {{"blocking", false}}),
+    gw["oob"] = start_gateway(opt, dir.path(), "oob", conf(node, {{"blocking", false}}),
                               upstream.port(), &node);
   if (want("baseline"))
-    gw["baseline"] = start_gateway(dir.path(), "baseline", conf(node), upstream.port(), &node,
+    gw["baseline"] = start_gateway(opt, dir.path(), "baseline", conf(node), upstream.port(), &node,
                                    "baseline/kong/plugins/wallarm-baseline");
   if (want("noop"))
-    gw["noop"] = start_gateway(dir.path(), "noop",
+    gw["noop"] = start_gateway(opt, dir.path(), "noop",
                                json{{"config", {{"wallarm_node_address", node.url()}}}},
                                upstream.port(), nullptr, "noop/kong/plugins/bench-noop");
   // 200 connections to a node that takes 5 ms: the pool must hold them all.
   if (want("slow"))
-    gw["slow"] = start_gateway(dir.path(), "slow", conf(slow_node, {{"max_connections", 256}}),
+    gw["slow"] = start_gateway(opt, dir.path(), "slow", conf(slow_node, {{"max_connections", 256}}),
                                upstream.port(), &slow_node);
   if (want("crs"))
-    gw["crs"] = start_gateway(dir.path(), "crs", conf(crs_node), upstream.port(), &crs_node);
+    gw["crs"] = start_gateway(opt, dir.path(), "crs", conf(crs_node), upstream.port(), &crs_node);
 
   const int C = opt.connections, S = opt.seconds;
   Load typical{"/", C, S, 0, 0};
@@ -506,6 +513,7 @@ int main(int argc, char** argv) {
     else if (a == "--connections") opt.connections = std::stoi(next());
     else if (a == "--soak") opt.soak = std::stol(next());
     else if (a == "--plugin-config") opt.plugin_config = json::parse(next());
+    else if (a == "--kong") opt.kong_version = next();
     else if (a == "--only") {
       std::stringstream ss(next());
       std::string n;
@@ -513,7 +521,8 @@ int main(int argc, char** argv) {
     } else {
       std::cerr << "usage: bench_gateway [--reps N] [--seconds S] [--connections C] "
                    "[--soak REQUESTS] [--only none,noop,blocking,oob,baseline,slow,crs]\n"
-                   "                     [--plugin-config JSON (merged into each plugin's config)]\n";
+                   "                     [--plugin-config JSON (merged into each plugin's config)]\n"
+                   "                     [--kong 3.4.2|3.9.3]\n";
       return 2;
     }
   }

@@ -94,7 +94,7 @@ TempDir::~TempDir() {
 }
 
 Child::Child(const std::vector<std::string>& argv, const fs::path& log,
-             const std::vector<std::string>& extra_env) {
+             const std::vector<std::string>& extra_env, [[maybe_unused]] bool preload) {
   if (argv.empty()) throw std::invalid_argument("empty argv");
   // Everything the child needs is prepared before fork: the driver has
   // threads, so the child may only make async-signal-safe calls.
@@ -105,7 +105,7 @@ Child::Child(const std::vector<std::string>& argv, const fs::path& log,
 #ifdef E2E_SANITIZER_PRELOAD
   // An ASan build of the library can only be loaded into Debian's nginx with
   // the runtime preloaded. Reports go to files: nginx has no stderr to read.
-  env_store.push_back("LD_PRELOAD=" E2E_SANITIZER_PRELOAD);
+  if (preload) env_store.push_back("LD_PRELOAD=" E2E_SANITIZER_PRELOAD);
   env_store.push_back("ASAN_OPTIONS=detect_leaks=1:log_path=" E2E_SANITIZER_LOG_DIR "/asan");
   env_store.push_back("LSAN_OPTIONS=suppressions=" E2E_SOURCE_DIR "/lsan.supp");
   env_store.push_back("UBSAN_OPTIONS=print_stacktrace=1:log_path=" E2E_SANITIZER_LOG_DIR "/ubsan");
@@ -199,6 +199,13 @@ int Child::stop(std::chrono::milliseconds grace) {
   return status;
 }
 
+int Child::wait_exit(std::chrono::milliseconds limit) {
+  if (pid_ <= 0) return -1;
+  wait_until(limit, [&] { return !running(); });
+  const int status = stop();
+  return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 std::vector<uint16_t> free_ports(size_t n) {
   std::vector<int> fds;
   std::vector<uint16_t> ports;
@@ -221,6 +228,20 @@ std::vector<uint16_t> free_ports(size_t n) {
 }
 
 uint16_t free_port() { return free_ports(1).front(); }
+
+bool port_is_free(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
 
 bool wait_port(uint16_t port, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

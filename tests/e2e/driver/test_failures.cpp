@@ -13,11 +13,11 @@ TEST_CASE("e2e: out-of-band mode passes attacks at once and the node still recor
   TempDir dir("oob");
   // A blocking node that takes 500 ms per verdict.
   RefNode node(dir.path(), node_options("block", 500));
-  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"blocking", false}}))}});
-  nginx.start();
+  Kong kong(dir.path(), {{"main", plugin(node_config(node.url(), {{"blocking", false}}))}});
+  kong.start();
 
-  check_out_of_band_seed(nginx, node);
-  check_clean_log(nginx);
+  check_out_of_band_seed(kong, node);
+  check_clean_log(kong);
 }
 
 TEST_CASE("e2e: node down, slow or answering garbage: fallback pass and block within the timeout") {
@@ -32,20 +32,21 @@ TEST_CASE("e2e: node down, slow or answering garbage: fallback pass and block wi
       {"slow", slow.url()},
       {"garbage", "http://127.0.0.1:" + std::to_string(junk.port()) + "/"},
   };
-  Nginx nginx(dir.path(), fallback_routes(nodes, timeout_ms));
-  nginx.start();
-  check_fallbacks(nginx, nodes, timeout_ms);
+  Kong kong(dir.path(), fallback_routes(nodes, timeout_ms));
+  kong.start();
+  check_fallbacks(kong, nodes, timeout_ms);
   CHECK(junk.connections.load() > 0);
-  check_clean_log(nginx);
+  check_clean_log(kong);
 }
 
 TEST_CASE("e2e: requests waiting for the node leave the worker's event loop free") {
   TempDir dir("eventloop");
   RefNode node(dir.path(), node_options("monitoring", 500, "none", {"--threads", "64"}));
-  Nginx nginx(dir.path(),
-              {{"main", plugin(node_config(node.url(), {{"timeout_ms", 2000}}))}, {"plain", std::nullopt}},
-              nginx_options(1));
-  nginx.start();
+  Kong kong(
+      dir.path(),
+      {{"main", plugin(node_config(node.url(), {{"timeout_ms", 2000}}))}, {"plain", std::nullopt}},
+      kong_options(1));
+  kong.start();
 
   const int waiting = 20;
   // Warm up: the connector opens its connections to the node (the reference
@@ -55,17 +56,17 @@ TEST_CASE("e2e: requests waiting for the node leave the worker's event loop free
     std::vector<std::future<HttpResponse>> warm;
     for (int i = 0; i < waiting; ++i)
       warm.push_back(std::async(std::launch::async, [&, i] {
-        return http_get(nginx.url("main", "/warmup/" + std::to_string(i)), {kHost}, 10000);
+        return http_get(kong.url("main", "/warmup/" + std::to_string(i)), {kong.host("main")}, 10000);
       }));
     for (auto& f : warm) REQUIRE(f.get().status == 200);
-    REQUIRE(http_get(nginx.url("plain", "/warmup"), {kHost}).status == 200);
+    REQUIRE(http_get(kong.url("plain", "/warmup"), {kong.host("plain")}).status == 200);
   }
 
   std::vector<std::future<HttpResponse>> slow;
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < waiting; ++i) {
     slow.push_back(std::async(std::launch::async, [&, i] {
-      return http_get(nginx.url("main", "/slow/" + std::to_string(i)), {kHost}, 10000);
+      return http_get(kong.url("main", "/slow/" + std::to_string(i)), {kong.host("main")}, 10000);
     }));
   }
   // Let them all reach the node (node delay 500 ms), then measure over most
@@ -74,7 +75,7 @@ TEST_CASE("e2e: requests waiting for the node leave the worker's event loop free
   std::vector<double> fast;
   auto measure_end = t0;
   for (int i = 0; i < 40; ++i) {
-    auto r = http_get(nginx.url("plain", "/fast/" + std::to_string(i)), {kHost}, 5000);
+    auto r = http_get(kong.url("plain", "/fast/" + std::to_string(i)), {kong.host("plain")}, 5000);
     REQUIRE(r.status == 200);
     fast.push_back(r.total_ms);
     measure_end = std::chrono::steady_clock::now();
@@ -97,6 +98,6 @@ TEST_CASE("e2e: requests waiting for the node leave the worker's event loop free
   CHECK(percentile(slow_ms, 0) >= 450.0);
   CHECK(measured_until_ms < 450.0);
   CHECK(percentile(fast, 99) < 50.0);
-  CHECK(nginx.workers()["count"] == 1);
-  check_clean_log(nginx);
+  CHECK(kong.workers()["count"] == 1);
+  check_clean_log(kong);
 }

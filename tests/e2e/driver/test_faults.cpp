@@ -1,7 +1,7 @@
 // Fault injection: a node that refuses, hangs, resets, lies about lengths,
 // answers garbage, errors or oversized bodies, or drops keep-alive
-// connections; the circuit breaker; an nginx reload under load. Real nginx,
-// the real library, real loopback sockets.
+// connections; the circuit breaker; `kong reload` under load. Real Kong, the
+// real library, real loopback sockets.
 #include <doctest/doctest.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -45,9 +45,9 @@ double ms_since(Clock::time_point t0) {
 }
 
 // The plugin's Status API metrics as series -> value.
-std::map<std::string, double> scrape(Nginx& nginx) {
+std::map<std::string, double> scrape(Kong& kong) {
   std::map<std::string, double> out;
-  auto r = http_get(nginx.status_url("/wallarm/metrics"));
+  auto r = http_get(kong.status_url("/wallarm/metrics"));
   std::istringstream in(r.body);
   std::string line;
   while (std::getline(in, line)) {
@@ -86,10 +86,10 @@ std::map<std::string, double> error_codes(const std::map<std::string, double>& m
 }
 
 // The request, error and failure counters once two scrapes 150 ms apart agree.
-std::map<std::string, double> settled_counters(Nginx& nginx) {
+std::map<std::string, double> settled_counters(Kong& kong) {
   auto counters = [&] {
     std::map<std::string, double> out;
-    for (const auto& [k, v] : scrape(nginx))
+    for (const auto& [k, v] : scrape(kong))
       for (const char* p : {"wallarm_kong_requests_total", "wallarm_kong_node_errors_total",
                             "wallarm_kong_node_failures_total"})
         if (k.rfind(p, 0) == 0) out[k] = v;
@@ -144,8 +144,8 @@ struct Joiner {
 
 bool process_gone(long pid) { return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
-long worker_pid(Nginx& nginx, const std::string& id = "0") {
-  json w = nginx.workers();
+long worker_pid(Kong& kong, const std::string& id = "0") {
+  json w = kong.workers();
   if (!w.is_object() || !w.contains("pids") || !w["pids"].contains(id) || !w["pids"][id].is_number()) return -1;
   return w["pids"][id].get<long>();
 }
@@ -158,13 +158,13 @@ struct Shot {
   std::string tag, path, body;
 };
 
-Shot make_shot(Nginx& nginx, const std::string& route, int i, const std::string& path_prefix) {
+Shot make_shot(Kong& kong, const std::string& route, int i, const std::string& path_prefix) {
   Shot s;
   s.tag = unique_tag("fault");
   s.path = path_prefix + std::to_string(i) + "?q=" + std::to_string(i) + "&x=%2Fy";
-  s.req.url = nginx.url(route, s.path);
+  s.req.url = kong.url(route, s.path);
   s.req.timeout_ms = 5000;
-  s.req.headers = {kHost, "X-E2E-Tag: " + s.tag, "X-Custom: value " + std::to_string(i),
+  s.req.headers = {kong.host(route), "X-E2E-Tag: " + s.tag, "X-Custom: value " + std::to_string(i),
                    "Authorization: Bearer header-secret-" + std::to_string(i)};
   switch (i % 3) {
     case 0:
@@ -251,16 +251,16 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   // Credentials in the node URL must never reach the log.
   std::string url = node.url(c.https);
   url.insert(url.find("://") + 3, "wallarm:s3cret@");
-  Nginx nginx(dir.path(),
-              {{"main", plugin(node_config(url,
-                                           {{"timeout_ms", c.timeout_ms}, {"fallback", fallback}}))},
-               {"plain", std::nullopt}});
-  nginx.start();
-  const long pid = worker_pid(nginx);
+  Kong kong(
+      dir.path(),
+      {{"main", plugin(node_config(url, {{"timeout_ms", c.timeout_ms}, {"fallback", fallback}}))},
+       {"plain", std::nullopt}});
+  kong.start();
+  const long pid = worker_pid(kong);
   REQUIRE(pid > 0);
   // Baseline after the upstream keep-alive connection exists and the
   // notification reader is connected.
-  REQUIRE(http_get(nginx.url("plain", "/warmup"), {kHost}).status == 200);
+  REQUIRE(http_get(kong.url("plain", "/warmup"), {kong.host("plain")}).status == 200);
   int fds_before = -1;
   eventually([&] {
     int a = count_fds(pid);
@@ -272,7 +272,7 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   std::vector<double> ms;
   std::string first_id;  // the blocked answer's request id, also in the log line
   for (int i = 0; i < kRequests; ++i) {
-    Shot s = make_shot(nginx, "main", i, "/fault/");
+    Shot s = make_shot(kong, "main", i, "/fault/");
     CAPTURE(i);
     CAPTURE(s.req.method);
     auto r = http(s.req);
@@ -283,10 +283,10 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
     if (fallback == "pass") {
       REQUIRE(r.status == 200);
       check_forwarded_intact(s, r);
-      CHECK(nginx.upstream_seen(s.tag) == 1);
+      CHECK(kong.upstream_seen(s.tag) == 1);
     } else {
       check_blocked(r);
-      CHECK(nginx.upstream_seen(s.tag) == 0);
+      CHECK(kong.upstream_seen(s.tag) == 0);
       if (i == 0) first_id = json::parse(r.body, nullptr, false).value("request_id", "");
     }
   }
@@ -296,7 +296,7 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   // pass) fail in the background after the client is served, by their
   // deadline; health probes may be out (they are not counted as failures).
   std::this_thread::sleep_for(std::chrono::milliseconds(c.timeout_ms + 50));
-  std::map<std::string, double> after = settled_counters(nginx);
+  std::map<std::string, double> after = settled_counters(kong);
   INFO("metrics after:\n" << dump(after));
   CHECK(value(after, requests("fallback_" + fallback)) == kRequests);
   for (const char* o : {"passed", "blocked", "fallback_pass", "fallback_block"})
@@ -319,7 +319,7 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   }
 
   // One log line per code however many requests failed (the rate limit).
-  const std::string log = nginx.error_log();
+  const std::string log = kong.error_log();
   auto lines = lines_with(log, "no verdict from the node (");
   auto ours = lines_with(log, std::string("no verdict from the node (") + c.code + ": ");
   INFO("log lines:\n" << [&] { std::string s; for (auto& l : lines) s += l + "\n"; return s; }());
@@ -338,7 +338,7 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
 
   // Same worker, no descriptor left behind (connections the node still
   // holds open are pooled ones).
-  CHECK(worker_pid(nginx) == pid);
+  CHECK(worker_pid(kong) == pid);
   int fds_after = -1;
   bool fds_ok = eventually([&] {
     fds_after = count_fds(pid);
@@ -347,7 +347,7 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
   INFO("worker fds: before " << fds_before << ", after " << fds_after << ", node connections open "
                              << node.open_connections());
   CHECK(fds_ok);
-  check_clean_log(nginx);
+  check_clean_log(kong);
 
   std::string each;
   for (double x : ms) each += std::to_string(static_cast<int>(x + 0.5)) + " ";
@@ -361,7 +361,7 @@ void run_fault(const FaultCase& c, const std::string& fallback) {
                       for (auto& [k, v] : codes) s += k + "=" + std::to_string(static_cast<long>(v)) + " ";
                       return s;
                     }() << "; failures{" << c.kind << "}=" << value(after, failures(c.kind))
-                 << " breaker_trips=" << value(scrape(nginx), "wallarm_kong_breaker_trips_total")
+                 << " breaker_trips=" << value(scrape(kong), "wallarm_kong_breaker_trips_total")
                  << "; fds " << fds_before << "->" << fds_after);
   if (!ours.empty()) REPORT("log: " << ours.front());
 }
@@ -375,10 +375,11 @@ void run_random_close(const std::string& fallback) {
   TempDir dir("fault-random-close");
   FaultNode node(Fault::random_close, 0, 7);
   // Timing is not the point here: a generous timeout keeps ETIMEOUT out.
-  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"timeout_ms", 1000},
-                                                                    {"fallback", fallback}}))}});
-  nginx.start();
-  const long pid = worker_pid(nginx);
+  Kong kong(
+      dir.path(),
+      {{"main", plugin(node_config(node.url(), {{"timeout_ms", 1000}, {"fallback", fallback}}))}});
+  kong.start();
+  const long pid = worker_pid(kong);
 
   // Two clients at once, so messages overlap on the node's connections.
   std::atomic<int> next{0}, wrong{0}, attacks{0};
@@ -387,9 +388,9 @@ void run_random_close(const std::string& fallback) {
   auto client = [&] {
     for (int i; (i = next.fetch_add(1)) < kRequests;) {
       const bool attack = i % 4 == 3;
-      Shot s = make_shot(nginx, "main", i, attack ? "/attack/" : "/fault/");
+      Shot s = make_shot(kong, "main", i, attack ? "/attack/" : "/fault/");
       auto r = http(s.req);
-      const long seen = nginx.upstream_seen(s.tag);
+      const long seen = kong.upstream_seen(s.tag);
       json echo = json::parse(r.body, nullptr, false);
       const bool forwarded = r.status == 200 && echo.is_object() && echo.value("uri", "") == s.path &&
                              echo.value("body_md5", "") == md5_hex(s.body) && seen == 1;
@@ -409,11 +410,11 @@ void run_random_close(const std::string& fallback) {
 
   std::map<std::string, double> m;
   eventually([&] {
-    m = scrape(nginx);
+    m = scrape(kong);
     return value(m, "wallarm_kong_in_flight") == 0 && value(m, "wallarm_kong_queued") == 0;
   });
   auto codes = error_codes(m);
-  const std::string log = nginx.error_log();
+  const std::string log = kong.error_log();
   {
     std::string joined;
     for (const auto& e : errors) joined += e + "\n";
@@ -432,8 +433,8 @@ void run_random_close(const std::string& fallback) {
     // The node really closed connections, both ways.
     CHECK(node.closes_announced() > 0);
     CHECK(node.closes_silent() > 0);
-    CHECK(worker_pid(nginx) == pid);
-    check_clean_log(nginx);
+    CHECK(worker_pid(kong) == pid);
+    check_clean_log(kong);
   }
   REPORT("random-close fallback=" << fallback << ": " << kRequests
                                   << " requests, " << wrong.load() << " wrong, "
@@ -541,14 +542,15 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
   const int kFailures = 3, kBackoffMs = 600, kTimeout = 300;
   TempDir dir("fault-breaker");
   FaultNode node(Fault::hang);
-  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"timeout_ms", kTimeout},
-                                                                    {"fallback", "block"},
-                                                                    {"breaker_failures", kFailures},
-                                                                    {"breaker_backoff_ms", kBackoffMs}}))}});
-  nginx.start();
+  Kong kong(dir.path(),
+            {{"main", plugin(node_config(node.url(), {{"timeout_ms", kTimeout},
+                                                      {"fallback", "block"},
+                                                      {"breaker_failures", kFailures},
+                                                      {"breaker_backoff_ms", kBackoffMs}}))}});
+  kong.start();
   int seq = 0;
   auto shot = [&](const std::string& prefix = "/breaker/") {
-    return http_get(nginx.url("main", prefix + std::to_string(seq++)), {kHost});
+    return http_get(kong.url("main", prefix + std::to_string(seq++)), {kong.host("main")});
   };
 
   // Closed: each request waits for the whole timeout, then falls back.
@@ -573,7 +575,7 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
   CHECK(percentile(fast, 50) < 20);
   CHECK(percentile(fast, 100) < kTimeout / 3.0);
   CHECK(node.messages("request") == kFailures);
-  auto m = scrape(nginx);
+  auto m = scrape(kong);
   {
     INFO("metrics while open:\n" << dump(m));
     CHECK(value(m, "wallarm_kong_breaker_open") == 1);
@@ -608,7 +610,7 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
   // Real verdicts both ways.
   CHECK(shot("/attack/").status == 403);
   CHECK(shot().status == 200);
-  m = scrape(nginx);
+  m = scrape(kong);
   {
     INFO("metrics after:\n" << dump(m));
     CHECK(value(m, "wallarm_kong_breaker_open") == 0);
@@ -619,7 +621,7 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
   // Dead again, now a closed port. The first probe finds it still dead: the
   // back-off doubles, and the next probe, 2 s after that one, closes it.
   REQUIRE(eventually([&] {  // the last response message is answered
-    m = scrape(nginx);
+    m = scrape(kong);
     return value(m, "wallarm_kong_in_flight") == 0 && value(m, "wallarm_kong_queued") == 0;
   }));
   node.set_mode(Fault::refuse);
@@ -630,7 +632,7 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
     refused.push_back(r.total_ms);
   }
   const auto opened2 = Clock::now();
-  m = scrape(nginx);
+  m = scrape(kong);
   {
     INFO("metrics:\n" << dump(m));
     CHECK(value(m, "wallarm_kong_breaker_open") == 1);
@@ -638,18 +640,18 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
     CHECK(value(m, node_errors("ECONNREFUSED")) == kFailures);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(kBackoffMs + 500) - (Clock::now() - opened2));
-  CHECK(value(scrape(nginx), "wallarm_kong_health_probes_total") == 2);  // the failed one
+  CHECK(value(scrape(kong), "wallarm_kong_health_probes_total") == 2);  // the failed one
   node.set_mode(Fault::ok);
   const double closed2_after_ms = until_verdict(opened2, 3 * kBackoffMs + 2000);
   CHECK(closed2_after_ms >= 3 * kBackoffMs - 50);
   CHECK(closed2_after_ms < 3 * kBackoffMs + 600);
-  m = scrape(nginx);
+  m = scrape(kong);
   {
     INFO("metrics after:\n" << dump(m));
     CHECK(value(m, "wallarm_kong_breaker_open") == 0);
     CHECK(value(m, "wallarm_kong_health_probes_total") == 3);
   }
-  check_clean_log(nginx);
+  check_clean_log(kong);
   REPORT("breaker: " << kFailures << " timeouts of " << kTimeout << " ms opened it; open: median "
                       << percentile(fast, 50) << " ms, max " << percentile(fast, 100)
                       << " ms; real verdicts again " << closed_after_ms
@@ -657,18 +659,18 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
                       << " refusals (max " << percentile(refused, 100)
                       << " ms) opened it again; first probe failed; real verdicts again "
                       << closed2_after_ms << " ms after opening");
-  for (const auto& l : lines_with(nginx.error_log(), "no verdict from the node")) REPORT("log: " << l);
+  for (const auto& l : lines_with(kong.error_log(), "no verdict from the node")) REPORT("log: " << l);
 }
 
 // ---------------------------------------------------------------------------
 
-TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exit, no stale sockets") {
+TEST_CASE("e2e: kong reload under load: no request fails, old workers exit, no stale sockets") {
   TempDir dir("fault-hup");
   RefNode node(dir.path(), node_options("block"));
-  Nginx nginx(dir.path(), {{"main", plugin(node_config(node.url(), {{"fallback", "block"}}))}},
-              nginx_options(2));
-  nginx.start();
-  const fs::path sock_dir = nginx.prefix() / "sock";
+  Kong kong(dir.path(), {{"main", plugin(node_config(node.url(), {{"fallback", "block"}}))}},
+            kong_options(2));
+  kong.start();
+  const fs::path sock_dir = kong.socket_dir();
   auto sockets = [&] {
     std::set<std::string> s;
     for (auto& e : fs::directory_iterator(sock_dir)) s.insert(e.path().filename().string());
@@ -679,11 +681,11 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
     for (long p : pids) s.insert("wallarm-" + std::to_string(p) + ".sock");
     return s;
   };
-  std::set<long> old_pids = {worker_pid(nginx, "0"), worker_pid(nginx, "1")};
+  std::set<long> old_pids = {worker_pid(kong, "0"), worker_pid(kong, "1")};
   REQUIRE(old_pids.size() == 2);
   REQUIRE_FALSE(old_pids.count(-1));
   REQUIRE(eventually([&] { return sockets() == expected_sockets(old_pids); }));
-  const long master = std::stol(read_file(nginx.prefix() / "nginx.pid"));
+  const long master = kong.master_pid();
   REQUIRE(master > 0);
 
   std::atomic<bool> stop{false};
@@ -696,7 +698,7 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
       const bool attack = i % 5 == 4;
       const std::string q = std::to_string(id) + "-" + std::to_string(i);
       const std::string path = attack ? "/etc/passwd?hup=" + q : "/api/hup?i=" + q;
-      auto r = http_get(nginx.url("main", path), {kHost}, 5000);
+      auto r = http_get(kong.url("main", path), {kong.host("main")}, 5000);
       sent.fetch_add(1);
       bool ok;
       if (attack) {
@@ -717,10 +719,13 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
   clients.emplace_back(client, 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   const int before_hup = sent.load();
-  REQUIRE(::kill(static_cast<pid_t>(master), SIGHUP) == 0);
+  std::string reload_output;
+  const auto reload_started = Clock::now();
+  REQUIRE_MESSAGE(kong.reload(reload_output) == 0, reload_output);
+  const double reload_ms = ms_since(reload_started);
   std::set<long> new_pids;
   bool reloaded = eventually([&] {
-    new_pids = {worker_pid(nginx, "0"), worker_pid(nginx, "1")};
+    new_pids = {worker_pid(kong, "0"), worker_pid(kong, "1")};
     for (long p : new_pids)
       if (p <= 0 || old_pids.count(p)) return false;
     return new_pids.size() == 2;
@@ -733,6 +738,7 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
   for (const auto& w : wrong) joined += w + "\n";
   INFO("wrong answers:\n" << joined);
   CHECK(reloaded);
+  CHECK(kong.master_pid() == master);  // a reload, not a restart
   CHECK(wrong.empty());
   CHECK(before_hup > 0);
   int served_old = 0, served_new = 0;
@@ -763,7 +769,7 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
 
   // Every attack sent reached the node and was blocked by its verdict, not
   // by the fallback: no request went without a verdict.
-  const std::string log = nginx.error_log();
+  const std::string log = kong.error_log();
   CHECK(lines_with(log, "no verdict from the node").empty());
   CHECK(lines_with(log, "notification reader").empty());
   std::set<std::string> recorded;
@@ -771,8 +777,8 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
     if (a.value("uri", "").rfind("/etc/passwd?hup=", 0) == 0 && a.value("verdict", "") == "block")
       recorded.insert(a.value("uri", ""));
   CHECK(static_cast<int>(recorded.size()) == attacks.load());
-  check_clean_log(nginx);
-  REPORT("HUP: " << sent.load() << " requests (" << attacks.load() << " attacks), " << wrong.size()
+  check_clean_log(kong);
+  REPORT("kong reload (" << reload_ms << " ms): " << sent.load() << " requests (" << attacks.load() << " attacks), " << wrong.size()
                   << " wrong; old workers served " << served_old << ", new " << served_new
                   << "; old workers gone " << gone_ms << " ms after the load stopped; socket files "
                   << left.size() << " (the new workers')");
@@ -780,22 +786,22 @@ TEST_CASE("e2e: nginx reload (HUP) under load: no request fails, old workers exi
 
 TEST_CASE("e2e: a killed worker's socket file is removed when its replacement starts") {
   TempDir dir("fault-kill");
-  Nginx nginx(dir.path(), {{"main", plugin(node_config("http://127.0.0.1:9/"))}});
-  nginx.start();
-  const fs::path sock_dir = nginx.prefix() / "sock";
+  Kong kong(dir.path(), {{"main", plugin(node_config("http://127.0.0.1:9/"))}});
+  kong.start();
+  const fs::path sock_dir = kong.socket_dir();
   auto sockets = [&] {
     std::set<std::string> s;
     for (auto& e : fs::directory_iterator(sock_dir)) s.insert(e.path().filename().string());
     return s;
   };
-  const long pid = worker_pid(nginx);
+  const long pid = worker_pid(kong);
   REQUIRE(pid > 0);
   REQUIRE(eventually([&] { return sockets() == std::set<std::string>{"wallarm-" + std::to_string(pid) + ".sock"}; }));
   // SIGKILL: no finalizer runs, the file stays behind until a new engine starts.
   REQUIRE(::kill(static_cast<pid_t>(pid), SIGKILL) == 0);
   long respawned = -1;
   REQUIRE(eventually([&] {
-    respawned = worker_pid(nginx);
+    respawned = worker_pid(kong);
     return respawned > 0 && respawned != pid;
   }));
   std::set<std::string> left;
@@ -806,8 +812,8 @@ TEST_CASE("e2e: a killed worker's socket file is removed when its replacement st
   INFO("socket dir: " << [&] { std::string s; for (auto& f : left) s += f + " "; return s; }());
   CHECK(left.size() == 1);
   // The new worker serves; the only bad line is the kill itself.
-  CHECK(http_get(nginx.url("main", "/after-kill"), {kHost}).status == 200);
-  for (const auto& l : nginx.bad_log_lines()) {
+  CHECK(http_get(kong.url("main", "/after-kill"), {kong.host("main")}).status == 200);
+  for (const auto& l : kong.bad_log_lines()) {
     INFO(l);
     CHECK(l.find("exited on signal 9") != std::string::npos);
   }

@@ -1,5 +1,5 @@
--- The upstream service of the e2e tests: echoes what it received as JSON so
--- the driver can compare it byte for byte.
+-- The upstream service of the e2e tests (a plain nginx, nginx.conf.in):
+-- echoes what it received as JSON so the driver can compare it byte for byte.
 --   { method, uri, http_version, raw_header (request line and header lines
 --     exactly as ngx.req.raw_header() gives them), body_len, body_md5,
 --     body_b64 (bodies up to 64 KiB) }
@@ -9,8 +9,9 @@
 --   e2e_chunked=1     no Content-Length: the body goes out in several flushed
 --                     pieces, so nginx sends it chunked
 --   e2e_delay_ms=N    wait N ms before answering
--- A request carrying X-E2E-Tag is counted in the `e2e` shared dict
--- (seen:<tag>) so a test can tell whether a request reached the upstream.
+-- A request carrying X-E2E-Tag is counted, and the control port answers
+-- GET /seen?tag=T with {"count": n}, so a test can tell whether a request
+-- reached the upstream.
 local cjson = require "cjson.safe"
 
 local _M = {}
@@ -24,7 +25,7 @@ end
 function _M.echo()
   local args = ngx.req.get_uri_args()
   local tag = ngx.var.http_x_e2e_tag
-  if tag then ngx.shared.e2e:incr("seen:" .. tag, 1, 0) end
+  if tag then ngx.shared.e2e_seen:incr(tag, 1, 0) end
 
   ngx.req.read_body()
   local body = ngx.req.get_body_data()
@@ -71,6 +72,16 @@ function _M.echo()
     ngx.header["Content-Length"] = #out
     ngx.print(out)
   end
+end
+
+function _M.control()
+  ngx.header["Content-Type"] = "application/json"
+  if ngx.var.uri ~= "/seen" then
+    ngx.status = 404
+    return ngx.print('{"error":"no such control endpoint"}')
+  end
+  local count = ngx.shared.e2e_seen:get(ngx.var.arg_tag or "") or 0
+  ngx.print(cjson.encode({ count = count }))
 end
 
 return _M
