@@ -12,6 +12,7 @@ dir=build/release
 mkdir -p build
 echo "== configure: $dir (log: $dir.configure.log)"
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALLARM_WERROR=ON \
+  -DPython3_EXECUTABLE=/usr/bin/python3 \
   >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
 known=$(cmake --build "$dir" --target help)
 for t in "$@"; do
