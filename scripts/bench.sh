@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The performance suite (docs/performance.md): the micro-benchmarks of
-# serialization and verdict decoding, then the gateway benchmark: nginx with
-# one worker, without the plugin, with it (blocking and out of band), and with
-# a plain-Lua cosocket connector, driven by wrk on 127.0.0.1; a slow node,
-# large bodies, a node with CRS, and a bounded soak. About 7 minutes.
+# serialization and verdict decoding, then the gateway benchmark: real Kong
+# 3.4.2 (scripts/kong-runtime.sh) with one worker, without the plugin, with it
+# (blocking and out of band), and with a plain-Lua cosocket connector, driven
+# by wrk on 127.0.0.1; a slow node, large bodies, a node with CRS, and a
+# bounded soak. About 8 minutes.
 #
 #   scripts/bench.sh [bench_gateway options]   e.g. --reps 5, --soak 0, --only none,blocking
 #
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build-release.sh bench_message bench_gateway
+scripts/kong-runtime.sh 3.4.2 >/dev/null
 dir=build/release
 
 echo

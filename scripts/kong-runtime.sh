@@ -301,8 +301,6 @@ lua_package_path = $RT/lualib/?.lua;$RT/lualib/?/init.lua;/usr/share/lua/5.1/?.l
 lua_package_cpath = $RT/lib/?.so;/usr/lib/$MULTIARCH/lua/5.1/?.so;;
 # atc-router (Rust) is not built, only stubbed: the traditional router is the only one that works.
 router_flavor = traditional
-# Kong's upstream keepalive pool needs its ngx_lua patch (Debian's has none): any size above 0 makes proxied requests fail with 500.
-upstream_keepalive_pool_size = 0
 # Debian's stream module and stream_lua are not loaded: no stream listeners.
 stream_listen = off
 EOF
