@@ -4,7 +4,7 @@
 # 3.4.2 (scripts/kong-runtime.sh) with one worker, without the plugin, with it
 # (blocking and out of band), and with a plain-Lua cosocket connector, driven
 # by wrk on 127.0.0.1; a slow node, large bodies, a node with CRS, and a
-# bounded soak. About 8 minutes.
+# bounded soak. About 10 minutes.
 #
 #   scripts/bench.sh [bench_gateway options]   e.g. --reps 5, --soak 0, --only none,blocking
 #
