@@ -144,7 +144,8 @@ void Kong::prepare() {
   install_plugin(dir_ / "lua", opts_.plugin_dirs, opts_.plugin_name);
 
   // A copy beside the plugin: the build tree may not be readable by nobody.
-  const fs::path library = opts_.library.empty() ? fs::path(E2E_WALLARM_LIBRARY) : fs::path(opts_.library);
+  const fs::path library =
+      opts_.library.empty() ? fs::path(E2E_WALLARM_LIBRARY) : fs::path(opts_.library);
   if (fs::is_regular_file(library)) {
     library_ = (dir_ / "lib" / library.filename()).string();
     fs::copy_file(library, library_, fs::copy_options::overwrite_existing);

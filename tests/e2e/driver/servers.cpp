@@ -126,6 +126,15 @@ CapturedMessage CaptureNode::wait_for(const std::function<bool(const CapturedMes
   return {};
 }
 
+CapturedMessage CaptureNode::request_tagged(const std::string& tag) {
+  return wait_for(
+      [&](const CapturedMessage& m) {
+        return m.header("X-Wallarm-Message-Type") == "request" &&
+               m.embedded_head().find("\r\nX-E2E-Tag: " + tag + "\r\n") != std::string::npos;
+      },
+      std::chrono::milliseconds(5000));
+}
+
 void CaptureNode::block_if(std::function<bool(const CapturedMessage&)> pred) {
   std::lock_guard<std::mutex> lk(mu_);
   block_ = std::move(pred);

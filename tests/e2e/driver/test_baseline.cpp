@@ -286,15 +286,7 @@ TEST_CASE("e2e: baseline connector: its messages are byte for byte the kong-lua 
     else
       CHECK((rb.body == rk.body));
 
-    auto request_of = [&](CaptureNode& capture) {
-      return capture.wait_for(
-          [&](const CapturedMessage& m) {
-            return m.header("X-Wallarm-Message-Type") == "request" &&
-                   m.embedded_head().find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
-          },
-          std::chrono::milliseconds(5000));
-    };
-    CapturedMessage qb = request_of(capture_b), qk = request_of(capture_k);
+    CapturedMessage qb = capture_b.request_tagged(tag), qk = capture_k.request_tagged(tag);
     REQUIRE(qb.method == "POST");
     REQUIRE(qk.method == "POST");
     CHECK(qb.target == qk.target);

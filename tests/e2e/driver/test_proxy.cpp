@@ -155,15 +155,6 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
              {"small", plugin(node_config(capture_url, {{"request_body_limit", 1000}}))}});
   kong.start();
 
-  auto message_for = [&](const std::string& tag) {
-    return capture.wait_for(
-        [&](const CapturedMessage& m) {
-          return m.header("X-Wallarm-Message-Type") == "request" &&
-                 m.embedded_head().find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
-        },
-        std::chrono::milliseconds(5000));
-  };
-
   SUBCASE("2 MiB body, buffered to a file by nginx, cut at the 1 MiB default limit") {
     const std::string body = random_bytes(2 * 1024 * 1024, 11);
     const std::string tag = unique_tag("large");
@@ -179,7 +170,7 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     CHECK(echo["body_len"].get<size_t>() == body.size());
     CHECK(echo["body_md5"] == md5_hex(body));
 
-    CapturedMessage m = message_for(tag);
+    CapturedMessage m = capture.request_tagged(tag);
     REQUIRE(m.method == "POST");
     CHECK(m.header("X-Wallarm-Body-Truncated") == "2097152");
     CHECK(m.embedded_head().rfind("POST /upload HTTP/1.1\r\n", 0) == 0);
@@ -206,7 +197,7 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     CHECK(echo["body_len"].get<size_t>() == body.size());
     CHECK(echo["body_md5"] == md5_hex(body));
 
-    CapturedMessage m = message_for(tag);
+    CapturedMessage m = capture.request_tagged(tag);
     REQUIRE(m.method == "POST");
     CHECK(m.header("X-Wallarm-Body-Truncated").empty());
     CHECK(m.embedded_head().find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
@@ -225,7 +216,7 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     auto r = http(req);
     REQUIRE(r.status == 200);
     CHECK(echo_of(r)["body_md5"] == md5_hex(body));
-    CapturedMessage m = message_for(tag);
+    CapturedMessage m = capture.request_tagged(tag);
     REQUIRE(m.method == "POST");
     CHECK(m.header("X-Wallarm-Body-Truncated") == "5000");
     CHECK((m.embedded_body() == body.substr(0, 1000)));
@@ -357,12 +348,7 @@ TEST_CASE("e2e: the node receives the client's request head exactly") {
   auto r = http_get(kong.url("main", target), headers);
   INFO(r.status << " " << r.error);
   REQUIRE(r.status == 200);
-  CapturedMessage m = capture.wait_for(
-      [&](const CapturedMessage& c) {
-        return c.header("X-Wallarm-Message-Type") == "request" &&
-               c.body.find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
-      },
-      std::chrono::milliseconds(5000));
+  CapturedMessage m = capture.request_tagged(tag);
   REQUIRE(m.method == "POST");
   CHECK(m.embedded_head() == expected);
   CHECK(m.embedded_body().empty());
@@ -397,12 +383,7 @@ TEST_CASE("e2e: the client IP is Kong's, from its trusted_ips and real_ip_header
     std::vector<std::string> headers = {kong.host("main"), "X-E2E-Tag: " + tag};
     headers.insert(headers.end(), extra.begin(), extra.end());
     REQUIRE(http_get(kong.url("main", "/ip"), headers).status == 200);
-    CapturedMessage m = capture.wait_for(
-        [&](const CapturedMessage& c) {
-          return c.header("X-Wallarm-Message-Type") == "request" &&
-                 c.body.find("X-E2E-Tag: " + tag + "\r\n") != std::string::npos;
-        },
-        std::chrono::milliseconds(5000));
+    CapturedMessage m = capture.request_tagged(tag);
     REQUIRE(m.method == "POST");
     return m.header("X-Wallarm-Forwarded-For");
   };
