@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -18,7 +16,6 @@
 #endif
 
 namespace e2e {
-
 
 // ---------------------------------------------------------------------------
 // RefNode
