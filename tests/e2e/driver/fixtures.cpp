@@ -64,16 +64,7 @@ json RefNode::attacks() {
 
 std::string RefNode::metrics() { return http_get(url() + "metrics").body; }
 
-double RefNode::metric(const std::string& series) {
-  std::istringstream in(metrics());
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
-}
+double RefNode::metric(const std::string& series) { return prometheus_value(metrics(), series); }
 
 json RefNode::wait_attack(const std::function<bool(const json&)>& pred,
                           std::chrono::milliseconds timeout) {
@@ -108,6 +99,23 @@ std::string md5_hex(const std::string& data) {
     out += hex[md[i] & 0xf];
   }
   return out;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
+  return s;
+}
+
+double prometheus_value(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
 }
 
 std::string unique_tag(const std::string& prefix) {

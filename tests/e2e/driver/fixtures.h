@@ -61,5 +61,10 @@ class RefNode {
 std::string random_bytes(size_t n, uint32_t seed);
 std::string md5_hex(const std::string& data);
 std::string unique_tag(const std::string& prefix);
+// `s` with every `from` replaced by `to`.
+std::string replace_all(std::string s, const std::string& from, const std::string& to);
+// The value of one exact series (`name` or `name{labels}`) in Prometheus
+// text exposition, or -1 when absent.
+double prometheus_value(const std::string& text, const std::string& series);
 
 }  // namespace e2e

@@ -12,16 +12,6 @@ using namespace e2e;
 
 namespace {
 
-double series_value(const std::string& metrics, const std::string& series) {
-  std::istringstream in(metrics);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  return -1;
-}
-
 void check_startup_failure(const std::string& library, const std::string& why_in_log) {
   TempDir dir("startup");
   const uint16_t closed = free_port();  // never reached: the connector does not start
@@ -59,14 +49,14 @@ void check_startup_failure(const std::string& library, const std::string& why_in
   std::string metrics;
   CHECK(eventually([&] {
     metrics = http_get(kong.status_url("/wallarm/metrics")).body;
-    return series_value(metrics, errors) == n;
+    return prometheus_value(metrics, errors) == n;
   }));
   INFO("metrics:\n" << metrics);
-  CHECK(series_value(metrics, "wallarm_kong_workers_reporting") == 2);
-  CHECK(series_value(metrics, "wallarm_kong_requests_total{outcome=\"fallback_pass\"}") == n / 2);
-  CHECK(series_value(metrics, "wallarm_kong_requests_total{outcome=\"fallback_block\"}") == n / 2);
+  CHECK(prometheus_value(metrics, "wallarm_kong_workers_reporting") == 2);
+  CHECK(prometheus_value(metrics, "wallarm_kong_requests_total{outcome=\"fallback_pass\"}") == n / 2);
+  CHECK(prometheus_value(metrics, "wallarm_kong_requests_total{outcome=\"fallback_block\"}") == n / 2);
   for (int i = 0; i < 8; ++i) {
-    CHECK(series_value(http_get(kong.status_url("/wallarm/metrics")).body, errors) == n);
+    CHECK(prometheus_value(http_get(kong.status_url("/wallarm/metrics")).body, errors) == n);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
 

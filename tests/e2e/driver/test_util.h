@@ -37,12 +37,6 @@ inline void check_clean_log(const Kong& kong) {
   CHECK(bad.empty());
 }
 
-inline std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
-  return s;
-}
-
 // `s` (an upstream's echo) with what Kong sets differently on every request
 // or instance masked: its request id (3.5+) and the proxy port it reports.
 inline std::string mask_kong_varying(std::string s) {

@@ -4,20 +4,11 @@
 #include <unistd.h>
 
 #include <stdexcept>
-#include <thread>
 
+#include "fixtures.h"
 #include "http.h"
 
 namespace e2e {
-
-namespace {
-
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
-}
-
-}  // namespace
 
 Upstream::Upstream(const fs::path& dir) : dir_(dir / "upstream") {
   for (const char* sub : {"logs", "tmp"}) fs::create_directories(dir_ / sub);
@@ -27,11 +18,11 @@ Upstream::Upstream(const fs::path& dir) : dir_(dir / "upstream") {
   const fs::path source = fs::path(E2E_SOURCE_DIR) / "upstream";
   std::string conf = read_file(source / "nginx.conf.in");
   if (conf.empty()) throw std::runtime_error("cannot read " + (source / "nginx.conf.in").string());
-  replace_all(conf, "@USER_DIRECTIVE@", ::geteuid() == 0 ? "user root;" : "");
-  replace_all(conf, "@PREFIX@", dir_.string());
-  replace_all(conf, "@SOURCE@", source.string());
-  replace_all(conf, "@PORT@", std::to_string(port_));
-  replace_all(conf, "@CONTROL_PORT@", std::to_string(control_port_));
+  conf = replace_all(conf, "@USER_DIRECTIVE@", ::geteuid() == 0 ? "user root;" : "");
+  conf = replace_all(conf, "@PREFIX@", dir_.string());
+  conf = replace_all(conf, "@SOURCE@", source.string());
+  conf = replace_all(conf, "@PORT@", std::to_string(port_));
+  conf = replace_all(conf, "@CONTROL_PORT@", std::to_string(control_port_));
   write_file(dir_ / "nginx.conf", conf);
 
   const fs::path err = dir_ / "logs" / "error.log";
@@ -59,7 +50,5 @@ long Upstream::seen(const std::string& tag) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   return j.is_object() ? j.value("count", -1L) : -1L;
 }
-
-std::string Upstream::error_log() const { return read_file(dir_ / "logs" / "error.log"); }
 
 }  // namespace e2e

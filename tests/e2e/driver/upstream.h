@@ -20,7 +20,6 @@ class Upstream {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // How many requests with `X-E2E-Tag: tag` reached it; -1 when it does not answer.
   long seen(const std::string& tag);
-  std::string error_log() const;
 
  private:
   fs::path dir_;
