@@ -166,7 +166,7 @@ TEST_CASE("node server: the seed's attack is registered and passed in monitoring
   CHECK(records[0]["uri"] == "/etc/passwd");
 }
 
-TEST_CASE("node server: the seed's attack is blocked in block mode; benign traffic passes") {
+TEST_CASE("node server: the seed's attack is blocked in block mode, benign traffic passes") {
   RunningNode n(node::Mode::block);
   Connector c(n.url());
   auto v = c.request(passwd());
@@ -297,7 +297,7 @@ TEST_CASE("node server: malformed messages get 400 with a reason, counted, and t
   CHECK(c.request(passwd()).code == WALLARM_OK);  // still serving
 }
 
-TEST_CASE("node server: health messages answer 200; one connection serves many messages") {
+TEST_CASE("node server: health messages answer 200, one connection serves many messages") {
   RunningNode n(node::Mode::monitoring, false);
   Connector c(n.url());
   for (int i = 0; i < 20; ++i) CHECK(c.request(Connector::Sent{}).code == WALLARM_OK);

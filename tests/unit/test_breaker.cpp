@@ -5,7 +5,7 @@
 
 using wallarm::Breaker;
 
-TEST_CASE("breaker: opens after N consecutive failures; a success resets the count") {
+TEST_CASE("breaker: opens after N consecutive failures, a success resets the count") {
   Breaker b(3, 100, 1000);
   CHECK(b.closed());
   CHECK_FALSE(b.on_failure(0));
@@ -18,7 +18,7 @@ TEST_CASE("breaker: opens after N consecutive failures; a success resets the cou
   CHECK(b.probe_due_us() == 1000 + 100 * 1000);
 }
 
-TEST_CASE("breaker: a failed probe doubles the back-off up to the cap; a good one closes") {
+TEST_CASE("breaker: a failed probe doubles the back-off up to the cap, a good one closes") {
   Breaker b(1, 100, 300);
   CHECK(b.on_failure(0));
   b.probe_sent();
@@ -37,7 +37,7 @@ TEST_CASE("breaker: a failed probe doubles the back-off up to the cap; a good on
   CHECK(b.probe_due_us() == 4'000'000 + 100'000);
 }
 
-TEST_CASE("breaker: failures while open do not re-arm it; zero failures disables it") {
+TEST_CASE("breaker: failures while open do not re-arm it, zero failures disables it") {
   Breaker b(1, 100, 300);
   CHECK(b.on_failure(0));
   CHECK_FALSE(b.on_failure(50'000));

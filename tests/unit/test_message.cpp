@@ -362,7 +362,7 @@ TEST_CASE("message: the version token accepts 1.1, HTTP/1.1 and http/1.1") {
   }
 }
 
-TEST_CASE("message: outer header values are bounded; the embedded headers stay whole") {
+TEST_CASE("message: outer header values are bounded, the embedded headers stay whole") {
   Serializer s;
   Msg r = typical_request();
   std::string host(5000, 'h');

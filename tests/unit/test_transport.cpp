@@ -412,7 +412,7 @@ TEST_CASE("transport: a stalled TLS handshake times out") {
   CHECK(ms_since(start) < 1500);  // bounded by the deadline, with room for a loaded machine
 }
 
-TEST_CASE("transport: TLS is verified by default; a CA file makes it pass") {
+TEST_CASE("transport: TLS is verified by default, a CA file makes it pass") {
   char dir[] = "/tmp/wallarm-tls-XXXXXX";
   REQUIRE(mkdtemp(dir) != nullptr);
   auto files = testsrv::make_self_signed(dir);

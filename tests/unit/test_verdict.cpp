@@ -42,7 +42,7 @@ TEST_CASE("verdict: any other status is a node error, whatever the body says") {
   }
 }
 
-TEST_CASE("verdict: the JSON body gives mode, node id and attacks; unknown fields are ignored") {
+TEST_CASE("verdict: the JSON body gives mode, node id and attacks, unknown fields are ignored") {
   auto v = decode(403, R"({
     "verdict": "block", "mode": "block", "request_id": "node-42",
     "future_field": {"nested": [1, 2, {"x": null}]},
