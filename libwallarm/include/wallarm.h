@@ -100,7 +100,13 @@ typedef enum wallarm_node_mode {
 } wallarm_node_mode_t;
 
 typedef enum wallarm_submit_flags {
-    WALLARM_SUBMIT_OUT_OF_BAND = 1  /* mark as an out-of-band copy */
+    WALLARM_SUBMIT_OUT_OF_BAND = 1, /* mark as an out-of-band copy */
+    WALLARM_SUBMIT_HEAD_ONLY = 2    /* a request's head, judged before its
+                                       body is read: no body bytes are sent
+                                       (body and body_file must be empty;
+                                       body_total gives the declared length,
+                                       or -1); the whole request follows as
+                                       a second message with the same id */
 } wallarm_submit_flags_t;
 
 typedef enum wallarm_verdict_flags {
@@ -194,7 +200,7 @@ typedef struct wallarm_target_config {
     uint32_t max_connections;       /* in flight (= connections); 32 */
     uint32_t max_conn_age_s;        /* connection lifetime, seconds; 60 */
     uint32_t idle_timeout_s;        /* idle connection kept, seconds; 30 */
-    uint32_t request_body_limit;    /* body bytes sent; 1048576 */
+    uint32_t request_body_limit;    /* body bytes sent; 131072 */
     uint32_t response_body_limit;   /* body bytes sent; 16384 */
     uint32_t breaker_failures;      /* consecutive failures to open; 5;
                                        0 = no breaker */

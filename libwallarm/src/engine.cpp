@@ -253,7 +253,7 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
     *err = "target: already released";
     return WALLARM_EINVAL;
   }
-  if ((flags & ~uint32_t{WALLARM_SUBMIT_OUT_OF_BAND}) != 0) {
+  if ((flags & ~uint32_t{WALLARM_SUBMIT_OUT_OF_BAND | WALLARM_SUBMIT_HEAD_ONLY}) != 0) {
     *err = "flags: unknown bits";
     return WALLARM_EINVAL;
   }

@@ -230,6 +230,13 @@ const char* check(const wallarm_message_t& m) {
   return nullptr;
 }
 
+const char* check_head_only(const wallarm_message_t& m) {
+  if (m.type != WALLARM_MSG_REQUEST) return "flags: HEAD_ONLY is for request messages";
+  if (m.body.len != 0 || (m.body_file != nullptr && m.body_file[0] != '\0'))
+    return "body: must be empty in a HEAD_ONLY message";
+  return nullptr;
+}
+
 }  // namespace
 
 void Outgoing::reset() noexcept {
@@ -259,7 +266,9 @@ void make_constant_outer(Outgoing& out, const char* connector, const char* versi
 int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limit,
                   curl_slist* constant_tail, Outgoing& out, const char** err) {
   out.reset();
-  if (const char* why = check(m)) {
+  const char* why = check(m);
+  if (why == nullptr && (flags & WALLARM_SUBMIT_HEAD_ONLY)) why = check_head_only(m);
+  if (why != nullptr) {
     *err = why;
     return WALLARM_EINVAL;
   }
@@ -348,6 +357,7 @@ int32_t serialize(const wallarm_message_t& m, uint32_t flags, uint32_t body_limi
   if (m.host.len != 0)
     add_outer(out, protocol::kHeaderForwardedHost, bounded(view(m.host), kMaxHost));
   if (flags & WALLARM_SUBMIT_OUT_OF_BAND) add_outer(out, protocol::kHeaderOutOfBand, "1");
+  if (flags & WALLARM_SUBMIT_HEAD_ONLY) add_outer(out, protocol::kHeaderRequestPart, protocol::kPartHead);
   if (out.truncated) add_outer_number(out, protocol::kHeaderBodyTruncated, total);
   if (escaped != 0) add_outer_number(out, protocol::kHeaderEscaped, escaped);
   link_outer(out, constant_tail);

@@ -13,7 +13,7 @@
 
 namespace wallarm {
 
-inline constexpr int kMaxOuterHeaders = 8;
+inline constexpr int kMaxOuterHeaders = 10;
 
 // One serialized message, owned by its slot and reused.
 struct Outgoing {

@@ -19,6 +19,9 @@ inline constexpr std::string_view kHeaderOutOfBand = "X-Wallarm-Out-Of-Band";
 inline constexpr std::string_view kHeaderBodyTruncated = "X-Wallarm-Body-Truncated";
 inline constexpr std::string_view kHeaderEscaped = "X-Wallarm-Escaped";
 inline constexpr std::string_view kHeaderBatchCount = "X-Wallarm-Batch-Count";
+inline constexpr std::string_view kHeaderRequestPart = "X-Wallarm-Request-Part";
+
+inline constexpr std::string_view kPartHead = "head";
 
 inline constexpr std::string_view kTypeRequest = "request";
 inline constexpr std::string_view kTypeResponse = "response";

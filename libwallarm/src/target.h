@@ -25,7 +25,7 @@ struct TargetConfig {
   uint32_t max_connections = 32;
   uint32_t max_conn_age_s = 60;
   uint32_t idle_timeout_s = 30;
-  uint32_t request_body_limit = 1 << 20;
+  uint32_t request_body_limit = 128 << 10;
   uint32_t response_body_limit = 16 << 10;
   uint32_t breaker_failures = 5;
   uint32_t breaker_backoff_ms = 1000;

@@ -130,11 +130,16 @@ string_view reason_model(int32_t status) {
   return "";
 }
 
-bool must_accept(const wallarm_message_t& m) {
+bool must_accept(const wallarm_message_t& m, uint32_t flags) {
   if (m.type != WALLARM_MSG_REQUEST && m.type != WALLARM_MSG_RESPONSE &&
       m.type != WALLARM_MSG_HEALTH)
     return false;
   if (m.reserved != 0) return false;
+  // A head-only message: a request, with no body bytes (body_total allowed).
+  if ((flags & WALLARM_SUBMIT_HEAD_ONLY) &&
+      (m.type != WALLARM_MSG_REQUEST || m.body.len != 0 ||
+       (m.body_file != nullptr && m.body_file[0] != '\0')))
+    return false;
   if (m.type == WALLARM_MSG_HEALTH) return true;
   if (m.method.len != 0 && m.method.ptr == nullptr) return false;
   if (m.header_count != 0 && m.headers == nullptr) return false;
@@ -276,7 +281,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   serialize_dirty(out, constant.outer);
   const char* err = nullptr;
   int32_t rc = wallarm::serialize(m, flags, limit, constant.outer, out, &err);
-  if (!must_accept(m)) {
+  if (!must_accept(m, flags)) {
     FUZZ_CHECK(rc == WALLARM_EINVAL);
     FUZZ_CHECK(err != nullptr && err[0] != '\0');
     return 0;
@@ -359,6 +364,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (m.host.len != 0)
     want_lines.push_back("X-Wallarm-Forwarded-Host: " + outer_value(view(m.host).substr(0, 256)));
   if (flags & WALLARM_SUBMIT_OUT_OF_BAND) want_lines.push_back("X-Wallarm-Out-Of-Band: 1");
+  if (flags & WALLARM_SUBMIT_HEAD_ONLY) want_lines.push_back("X-Wallarm-Request-Part: head");
   if (sent < total) want_lines.push_back("X-Wallarm-Body-Truncated: " + std::to_string(total));
   if (escaped != 0) want_lines.push_back("X-Wallarm-Escaped: " + std::to_string(escaped));
   std::sort(want_lines.begin(), want_lines.end());

@@ -226,6 +226,43 @@ TEST_CASE("message: the out-of-band flag marks the copy") {
   CHECK(has(outer_of(s.out), "X-Wallarm-Out-Of-Band: 1"));
 }
 
+TEST_CASE("message: a head-only message carries the head, the declared length and its part") {
+  Serializer s;
+  Msg r = typical_request();
+  r.m.body = {nullptr, 0};
+  r.m.body_total = 52428800;
+  REQUIRE(s.run(r.m, WALLARM_SUBMIT_HEAD_ONLY) == WALLARM_OK);
+  auto outer = outer_of(s.out);
+  CHECK(has(outer, "X-Wallarm-Request-Part: head"));
+  CHECK(has(outer, "X-Wallarm-Body-Truncated: 52428800"));
+  std::string b = body_of(s.out);
+  CHECK(b.substr(b.size() - 4) == "\r\n\r\n");
+  CHECK(b.rfind("POST /api/v1/items?x=1&y=%2e%2e HTTP/1.1\r\n", 0) == 0);
+
+  SUBCASE("a length not known yet: no truncation header, the part says the body is withheld") {
+    r.m.body_total = -1;
+    REQUIRE(s.run(r.m, WALLARM_SUBMIT_HEAD_ONLY) == WALLARM_OK);
+    CHECK(has(outer_of(s.out), "X-Wallarm-Request-Part: head"));
+    for (auto& h : outer_of(s.out)) CHECK(h.find("Body-Truncated") == std::string::npos);
+  }
+  SUBCASE("body bytes are refused, not silently dropped") {
+    r.m.body = r.keep("x");
+    CHECK(s.run(r.m, WALLARM_SUBMIT_HEAD_ONLY) == WALLARM_EINVAL);
+    CHECK(s.last_err.find("body") != std::string::npos);
+  }
+  SUBCASE("only requests have a head part") {
+    Msg resp(WALLARM_MSG_RESPONSE);
+    resp.m.status = 200;
+    resp.m.request_id = resp.keep("req-1");
+    CHECK(s.run(resp.m, WALLARM_SUBMIT_HEAD_ONLY) == WALLARM_EINVAL);
+    CHECK(s.last_err.find("HEAD_ONLY") != std::string::npos);
+  }
+  SUBCASE("an ordinary message has no part header") {
+    REQUIRE(s.run(r.m) == WALLARM_OK);
+    for (auto& h : outer_of(s.out)) CHECK(h.find("Request-Part") == std::string::npos);
+  }
+}
+
 TEST_CASE("message: a body file is reserved at submit and read by the engine side") {
   char path[] = "/tmp/wallarm-body-XXXXXX";
   int fd = mkstemp(path);
