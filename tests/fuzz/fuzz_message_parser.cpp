@@ -48,6 +48,7 @@ bool same(const node::Message& a, const node::Message& b) {
   return a.type == b.type && a.request_id == b.request_id && a.client_ip == b.client_ip &&
          a.host == b.host && a.connector_type == b.connector_type &&
          a.connector_version == b.connector_version && a.out_of_band == b.out_of_band &&
+         a.head_only == b.head_only &&
          a.truncated_from == b.truncated_from && a.escaped == b.escaped && a.method == b.method &&
          a.target == b.target && a.version == b.version && a.status == b.status && a.body == b.body;
 }

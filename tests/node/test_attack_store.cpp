@@ -325,6 +325,188 @@ TEST_CASE("attack_store: a repeated request message makes one entry and one reco
   CHECK(log.lines().size() == 1);
 }
 
+namespace {
+
+// The head message that comes before a request's body, and the full request
+// that follows it with the same id.
+Message head(const std::string& id, const std::string& target = "/upload") {
+  Message m = request(id, target);
+  m.method = "POST";
+  m.head_only = true;
+  return m;
+}
+
+Message full(const std::string& id, const std::string& target = "/upload") {
+  Message m = request(id, target);
+  m.method = "POST";
+  m.body = "a=1'+or+1=1--";
+  return m;
+}
+
+Findings found(std::vector<Attack> attacks) {
+  Findings f;
+  f.attack = true;
+  f.attacks = std::move(attacks);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("attack_store: a clean head, then its full request with a body attack: one record") {
+  TempLog log;
+  AttackStore store(opts(log));
+  const auto t0 = Clock::now();
+  store.on_request(head("h1"), clean(), "pass", "block", t0);
+  CHECK(store.records_total() == 0);
+  store.on_request(full("h1"), found({{"sqli", "body", 942100}}), "block", "block", t0 + 1ms);
+  CHECK(store.tracked() == 1);
+  CHECK(store.records_total() == 1);
+  auto live = store.newest(10);
+  REQUIRE(live.size() == 1);
+  CHECK(live[0].request_id == "h1");
+  CHECK(live[0].attacks == std::vector<Attack>{{"sqli", "body", 942100}});
+  CHECK(live[0].verdict == "block");
+
+  CHECK(store.on_response("h1", 403, t0 + 2ms));  // one entry for both messages
+  auto recs = log.records();
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0]["verdict"] == "block");
+  CHECK(recs[0]["response_status"] == 403);
+}
+
+TEST_CASE("attack_store: a head attack passed, then its full request: merged, no finding twice") {
+  TempLog log;
+  AttackStore store(opts(log));
+  const auto t0 = Clock::now();
+  const Attack in_path{"ptrav", "path", 930110}, in_body{"sqli", "body", 942100};
+  store.on_request(head("h2", "/etc/passwd"), found({in_path}), "pass", "monitoring", t0);
+  REQUIRE(store.newest(10).size() == 1);
+  const uint64_t id = store.newest(10)[0].id;
+
+  SUBCASE("the full request finds the same and more, passed") {
+    store.on_request(full("h2", "/etc/passwd"), found({in_path, in_body}), "pass", "monitoring",
+                     t0 + 1ms);
+    auto live = store.newest(10);
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].id == id);
+    CHECK(live[0].attacks == std::vector<Attack>{in_path, in_body});
+    CHECK(live[0].verdict == "pass");
+  }
+  SUBCASE("the full request finds only the same, blocked: the verdict is block") {
+    store.on_request(full("h2", "/etc/passwd"), found({in_path}), "block", "monitoring", t0 + 1ms);
+    auto live = store.newest(10);
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].attacks == std::vector<Attack>{in_path});
+    CHECK(live[0].verdict == "block");
+  }
+  SUBCASE("the same type and location from another rule is another finding") {
+    store.on_request(full("h2", "/etc/passwd"), found({{"ptrav", "path", 930120}}), "pass",
+                     "monitoring", t0 + 1ms);
+    CHECK(store.newest(10)[0].attacks ==
+          std::vector<Attack>{in_path, {"ptrav", "path", 930120}});
+  }
+  SUBCASE("the full request finds nothing: the head's record stands") {
+    store.on_request(full("h2", "/etc/passwd"), clean(), "pass", "monitoring", t0 + 1ms);
+    CHECK(store.newest(10)[0].attacks == std::vector<Attack>{in_path});
+  }
+  CHECK(store.records_total() == 1);
+  CHECK(store.tracked() == 1);
+  // Merged once: a repeated full request is an ordinary duplicate.
+  store.on_request(full("h2", "/etc/passwd"), found({{"xss", "body", 941100}}), "block",
+                   "monitoring", t0 + 2ms);
+  CHECK(store.records_total() == 1);
+  const auto live = store.newest(10);
+  for (const Attack& a : live[0].attacks) CHECK(a.type != "xss");
+  store.flush_all();
+  CHECK(log.lines().size() == 1);
+}
+
+TEST_CASE("attack_store: heads and duplicates that are not merged") {
+  TempLog log;
+  AttackStore store(opts(log));
+  const auto t0 = Clock::now();
+  const Attack in_body{"sqli", "body", 942100};
+
+  // A second head for the same id is an ordinary duplicate.
+  store.on_request(head("a"), clean(), "pass", "block", t0);
+  store.on_request(head("a"), found({in_body}), "block", "block", t0);
+  CHECK(store.records_total() == 0);
+  // A full request, then a head or a full request again: duplicates too.
+  store.on_request(full("b"), clean(), "pass", "block", t0);
+  store.on_request(head("b"), found({in_body}), "block", "block", t0);
+  store.on_request(full("b"), found({in_body}), "block", "block", t0);
+  CHECK(store.records_total() == 0);
+  CHECK(store.tracked() == 2);
+  // An id with no entry left (evicted, expired) starts afresh.
+  AttackStore small(opts(log, 1000, 1));
+  small.on_request(head("c"), clean(), "pass", "block", t0);
+  small.on_request(head("d"), clean(), "pass", "block", t0);  // evicts "c"
+  small.on_request(full("c"), found({in_body}), "block", "block", t0);
+  CHECK(small.records_total() == 1);
+}
+
+TEST_CASE("attack_store: a head never followed keeps its record, final when its window passes") {
+  TempLog log;
+  AttackStore store(opts(log));
+  const auto t0 = Clock::now();
+  store.on_request(head("lone", "/etc/passwd"), found({{"ptrav", "path", 930110}}), "block",
+                   "block", t0);
+  CHECK(log.lines().empty());
+  store.expire(t0 + 11s);
+  auto recs = log.records();
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0]["request_id"] == "lone");
+  CHECK(recs[0]["response_status"].is_null());
+  // Its full request after the window: a new entry, a new record.
+  store.on_request(full("lone", "/etc/passwd"), found({{"ptrav", "path", 930110}}), "block",
+                   "block", t0 + 12s);
+  CHECK(store.records_total() == 2);
+}
+
+TEST_CASE("attack_store: merges while readers copy records lose nothing and race with nothing") {
+  // newest() copies records unlocked: a merge must never change one in place.
+  TempLog log;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 300;
+  const Attack in_path{"ptrav", "path", 930110}, in_body{"sqli", "body", 942100};
+  {
+    AttackStore store(opts(log, 50));
+    std::atomic<bool> stop{false};
+    std::thread reader([&] {
+      while (!stop.load()) {
+        for (const AttackRecord& r : store.newest(50)) {
+          CHECK(!r.attacks.empty());
+          CHECK(r.attacks.size() <= 2);
+        }
+      }
+    });
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+          const bool head_attack = i % 2 == 0;
+          store.on_request(head(id, "/etc/passwd"), head_attack ? found({in_path}) : clean(),
+                           "pass", "monitoring", Clock::now());
+          store.on_request(full(id, "/etc/passwd"), found({in_path, in_body}), "pass", "monitoring",
+                           Clock::now());
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+    stop.store(true);
+    reader.join();
+    CHECK(store.records_total() == kThreads * kPerThread);
+  }
+  const auto recs = log.records();
+  REQUIRE(recs.size() == static_cast<size_t>(kThreads * kPerThread));
+  for (const json& r : recs) {
+    REQUIRE(r["attacks"].size() == 2);  // each finding once, the head's first
+    CHECK(r["attacks"][0]["type"] == "ptrav");
+    CHECK(r["attacks"][1]["type"] == "sqli");
+  }
+}
+
 TEST_CASE("attack_store: a request with no id is recorded and written at once") {
   TempLog log;
   AttackStore store(opts(log));

@@ -47,6 +47,29 @@ void add_response(Batch& b, const std::string& id, int status, const std::string
   b.outer["X-Wallarm-Batch-Count"] = std::to_string(++b.parts);
 }
 
+// A request message for `id` with no body, framed as a part whose header
+// lines start with `first_line` (e.g. "X-Wallarm-Request-Part: head\r\n").
+void add_request(Batch& b, const std::string& id, const std::string& first_line = "") {
+  wallarm::Outgoing constant, out;
+  wallarm::make_constant_outer(constant, "kong", "1.2.3");
+  wallarm_header_t h{{"Host", 4}, {"example.com", 11}};
+  wallarm_message_t m{};
+  m.type = WALLARM_MSG_REQUEST;
+  m.method = {"POST", 4};
+  m.uri = {"/upload", 7};
+  m.headers = &h;
+  m.header_count = 1;
+  m.body_total = 70000;
+  m.request_id = {id.data(), id.size()};
+  const char* err = nullptr;
+  REQUIRE(wallarm::serialize(m, 0, 1 << 20, constant.outer, out, &err) == WALLARM_OK);
+  wallarm::Buffer framed;
+  wallarm::append_batch_part(framed, out);
+  b.body += first_line;
+  b.body.append(framed.data(), framed.size());
+  b.outer["X-Wallarm-Batch-Count"] = std::to_string(++b.parts);
+}
+
 std::variant<std::vector<node::Message>, node::ParseError> parse(const Batch& b) {
   return node::parse_batch(
       [&](const char* name) -> std::optional<std::string> {
@@ -132,4 +155,30 @@ TEST_CASE("node protocol: malformed batches are refused whole, with a reason") {
   at = b.body.find("HTTP/1.1 200");
   b.body.replace(at, 4, "XTTP");
   CHECK(refusal(b) == "bad_start_line");
+}
+
+TEST_CASE("node protocol: a batch part may be a head message, read as a single message is") {
+  Batch b;
+  add_request(b, "h-1", "X-Wallarm-Request-Part: head\r\n");
+  add_request(b, "h-1");  // its full request
+  auto r = parse(b);
+  if (auto* e = std::get_if<node::ParseError>(&r)) FAIL(e->reason << ": " << e->detail);
+  auto& messages = std::get<std::vector<node::Message>>(r);
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0].head_only);
+  CHECK(messages[0].request_id == "h-1");
+  CHECK(messages[0].truncated_from == 70000u);
+  CHECK_FALSE(messages[1].head_only);
+  CHECK(messages[1].request_id == "h-1");
+
+  Batch bad;
+  add_request(bad, "h-2", "X-Wallarm-Request-Part: tail\r\n");
+  CHECK(refusal(bad) == "bad_outer_header");
+  // The batch's own outer headers do not make its parts heads.
+  Batch outer;
+  add_request(outer, "h-3");
+  outer.outer["X-Wallarm-Request-Part"] = "head";
+  auto parts = parse(outer);
+  REQUIRE(std::holds_alternative<std::vector<node::Message>>(parts));
+  CHECK_FALSE(std::get<std::vector<node::Message>>(parts)[0].head_only);
 }

@@ -301,6 +301,35 @@ TEST_CASE("detector: a body the connector cut") {
   }
 }
 
+TEST_CASE("detector: a head message has no body yet, and none is expected to parse") {
+  node::Message m = seed_request();
+  m.method = "POST";
+  m.target = "/api/v1/items";
+  m.headers.push_back({"Content-Type", "text/xml"});
+  m.headers.push_back({"Transfer-Encoding", "chunked"});  // length unknown: no truncated_from
+
+  SUBCASE("an ordinary request with an empty XML body: a protocol attack") {
+    node::Findings f = shared_detector().inspect(m);
+    INFO(describe(f));
+    CHECK(has_attack(f, {"protocol", "body"}));
+  }
+  SUBCASE("the head message of that request: clean") {
+    m.head_only = true;
+    node::Findings f = shared_detector().inspect(m);
+    INFO(describe(f));
+    CHECK_FALSE(f.attack);
+    CHECK(f.attacks.empty());
+  }
+  SUBCASE("the head message is still inspected") {
+    m.head_only = true;
+    m.target = "/etc/passwd";
+    node::Findings f = shared_detector().inspect(m);
+    INFO(describe(f));
+    CHECK(f.attack);
+    CHECK(has_attack(f, {"ptrav", "path"}));
+  }
+}
+
 TEST_CASE("detector: inspection limits") {
   node::Message m = seed_request();
   m.method = "POST";

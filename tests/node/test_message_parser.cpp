@@ -219,6 +219,62 @@ TEST_CASE("node protocol: malformed messages are refused with a reason") {
   CHECK(reason(w) == "bad_start_line");
 }
 
+TEST_CASE("node protocol: a head message (X-Wallarm-Request-Part: head) has no body") {
+  Request r = seed_request();
+  r.m.method = r.s("POST");
+  r.header("Content-Length", "5000000");
+  r.m.body_total = 5000000;  // declared, none sent yet
+  Wire w = serialize(r.m);
+  CHECK_FALSE(parsed(w).head_only);  // an ordinary request message
+  w.headers["x-wallarm-request-part"] = "head";
+  node::Message m = parsed(w);
+  CHECK(m.type == node::MessageType::request);
+  CHECK(m.head_only);
+  CHECK(m.request_id == "9f1c2d");
+  CHECK(m.method == "POST");
+  CHECK(m.headers.size() == 5);
+  CHECK(m.body.empty());
+  CHECK(m.truncated_from == 5000000u);
+
+  // A body of unknown length: no X-Wallarm-Body-Truncated.
+  w.headers.erase("x-wallarm-body-truncated");
+  m = parsed(w);
+  CHECK(m.head_only);
+  CHECK_FALSE(m.truncated_from.has_value());
+}
+
+TEST_CASE("node protocol: a bad request part is refused") {
+  Request r = seed_request();
+  Wire head = serialize(r.m);
+  head.headers["x-wallarm-request-part"] = "head";
+  REQUIRE(parsed(head).head_only);
+  auto refusal = [](const Wire& w) {
+    auto res = parse(w);
+    auto* e = std::get_if<node::ParseError>(&res);
+    return e ? e->reason + ": " + e->detail : std::string("parsed");
+  };
+  for (const char* value : {"body", "full", "Head", "head ", "", "1"}) {
+    CAPTURE(value);
+    Wire w = head;
+    w.headers["x-wallarm-request-part"] = value;
+    CHECK(refusal(w) == "bad_outer_header: X-Wallarm-Request-Part must be head, on request "
+                        "messages only");
+  }
+  // Only request messages come in parts.
+  Request resp;
+  resp.m.type = WALLARM_MSG_RESPONSE;
+  resp.m.status = 200;
+  resp.m.request_id = resp.s("9f1c2d");
+  Wire w = serialize(resp.m);
+  REQUIRE(refusal(w) == "parsed");
+  w.headers["x-wallarm-request-part"] = "head";
+  CHECK(refusal(w).rfind("bad_outer_header: ", 0) == 0);
+  // The body comes with the full request, never with its head.
+  w = head;
+  w.body += "a=1";
+  CHECK(refusal(w).rfind("bad_head_part: ", 0) == 0);
+}
+
 TEST_CASE("node protocol: head limits") {
   Request r = seed_request();
   Wire w = serialize(r.m);

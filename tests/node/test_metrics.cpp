@@ -228,7 +228,8 @@ TEST_CASE("metrics: a fresh instance exposes every family, all zero") {
         "wallarm_node_malformed_total", "wallarm_node_responses_correlated_total",
         "wallarm_node_responses_uncorrelated_total", "wallarm_node_out_of_band_total",
         "wallarm_node_inspection_seconds", "wallarm_node_tracked_requests",
-        "wallarm_node_detector_errors_total", "wallarm_node_info"}) {
+        "wallarm_node_detector_errors_total", "wallarm_node_info", "wallarm_node_overlimit_total",
+        "wallarm_node_head_messages_total"}) {
     CHECK_MESSAGE(text.find(std::string("# TYPE ") + family + " ") != std::string::npos, family);
     CHECK_MESSAGE(text.find(std::string("# HELP ") + family + " ") != std::string::npos, family);
   }
@@ -236,6 +237,8 @@ TEST_CASE("metrics: a fresh instance exposes every family, all zero") {
   CHECK(text.find("# TYPE wallarm_node_tracked_requests gauge\n") != std::string::npos);
   CHECK(text.find("# TYPE wallarm_node_messages_total counter\n") != std::string::npos);
   CHECK(find(samples, "wallarm_node_messages_total", {{"type", "health"}}) == 0);
+  CHECK(find(samples, "wallarm_node_overlimit_total") == 0);
+  CHECK(find(samples, "wallarm_node_head_messages_total") == 0);
   CHECK(find(samples, "wallarm_node_verdicts_total", {{"verdict", "block"}}) == 0);
   CHECK(find(samples, "wallarm_node_info", {{"mode", "unknown"}, {"engine", "unknown"}}) == 1);
   const auto buckets = histogram(samples, "wallarm_node_inspection_seconds");
@@ -265,6 +268,10 @@ TEST_CASE("metrics: counters count") {
   m.count_out_of_band();
   m.count_detector_error();
   m.count_detector_error();
+  m.count_overlimit();
+  m.count_head_message();
+  m.count_head_message();
+  m.count_head_message();
   m.set_tracked_requests(42);
   m.set_tracked_requests(7);
   m.set_info("safe_blocking", "modsecurity");
@@ -283,6 +290,8 @@ TEST_CASE("metrics: counters count") {
   CHECK(find(s, "wallarm_node_responses_uncorrelated_total") == 2);
   CHECK(find(s, "wallarm_node_out_of_band_total") == 1);
   CHECK(find(s, "wallarm_node_detector_errors_total") == 2);
+  CHECK(find(s, "wallarm_node_overlimit_total") == 1);
+  CHECK(find(s, "wallarm_node_head_messages_total") == 3);
   CHECK(find(s, "wallarm_node_tracked_requests") == 7);
   CHECK(find(s, "wallarm_node_info", {{"mode", "safe_blocking"}, {"engine", "modsecurity"}}) == 1);
   CHECK(find(parse(Metrics("monitoring", "none").prometheus()), "wallarm_node_info",

@@ -47,14 +47,15 @@ struct RunningNode {
   std::unique_ptr<node::NodeServer> server;
   std::thread thread;
 
+  // detector: instead of CRS or none, when given.
   explicit RunningNode(node::Mode mode, bool with_crs = true,
-                       void (*tune)(node::Config&) = nullptr) {
+                       void (*tune)(node::Config&) = nullptr, node::Detector* detector = nullptr) {
     cfg.port = 0;
     cfg.mode = mode;
     cfg.threads = 16;
     if (tune) tune(cfg);
-    node::Detector* detector = &crs();
-    if (!with_crs) {
+    if (detector == nullptr && with_crs) detector = &crs();
+    if (detector == nullptr) {
       none = node::make_none_detector();
       detector = none.get();
     }
@@ -395,4 +396,281 @@ TEST_CASE("node server: batched responses and out-of-band copies are recorded on
   auto records = attacks_json(n);
   REQUIRE(records.size() == 10);
   for (auto& r : records) CHECK(r["response_status"] == 404);
+}
+
+namespace {
+
+std::string metrics_of(const RunningNode& n) {
+  auto res = n.client().Get("/metrics");
+  REQUIRE(res);
+  return res->body;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+// Polls /metrics until it has `line`, for what the node finishes in the
+// background; false after 10 s.
+bool eventually_has_line(const RunningNode& n, const std::string& line) {
+  for (auto start = Clock::now(); Clock::now() - start < std::chrono::seconds(10);) {
+    if (has_line(metrics_of(n), line)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+long long ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+// A form body with one argument that CRS takes a few hundred ms on.
+Connector::Sent big_form(std::string id) {
+  Connector::Sent s;
+  s.method = "POST";
+  s.uri = "/form";
+  s.id = std::move(id);
+  s.body = "a=" + std::string(256 << 10, 'x');
+  s.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  s.headers.push_back({"Content-Length", std::to_string(s.body.size())});
+  return s;
+}
+
+// The same request as the node's message, to time the detector alone.
+node::Message as_message(const Connector::Sent& s) {
+  node::Message m;
+  m.request_id = s.id;
+  m.client_ip = s.ip;
+  m.method = s.method;
+  m.target = s.uri;
+  m.version = "1.1";
+  for (auto& [name, value] : s.headers) m.headers.push_back({name, value});
+  m.body = s.body;
+  return m;
+}
+
+// Sleeps, then finds one sqli in the query; counts its calls.
+class SlowDetector final : public node::Detector {
+ public:
+  SlowDetector(std::chrono::milliseconds sleep, bool can_overrun = true)
+      : sleep_(sleep), can_overrun_(can_overrun) {}
+  node::Findings inspect(const node::Message&) override {
+    ++calls;
+    std::this_thread::sleep_for(sleep_);
+    node::Findings f;
+    f.attack = true;
+    f.attacks = {{"sqli", "query", 942100}};
+    return f;
+  }
+  const char* name() const override { return "slow"; }
+  bool can_overrun() const override { return can_overrun_; }
+  std::atomic<int> calls{0};
+
+ private:
+  std::chrono::milliseconds sleep_;
+  bool can_overrun_;
+};
+
+void limit_50ms(node::Config& c) { c.process_time_limit_ms = 50; }
+
+}  // namespace
+
+TEST_CASE("node server: a request past the processing time limit is answered at the limit") {
+  // The detector's own time on this request, on this machine, now.
+  Connector::Sent form = big_form("slow-0");
+  auto start = Clock::now();
+  node::Findings alone = crs().inspect(as_message(form));
+  const long long detector_ms = ms_since(start);
+  REQUIRE_FALSE(alone.attack);  // a clean request: only the limit can make it an attack
+  REQUIRE(detector_ms >= 100);  // else the body is too small to show anything here
+
+  for (node::Mode mode : {node::Mode::block, node::Mode::monitoring}) {
+    const std::string mode_name = node::mode_name(mode);
+    CAPTURE(mode_name);
+    RunningNode n(mode, true, limit_50ms);
+    Connector c(n.url());
+    form.id = "slow-" + mode_name;
+    start = Clock::now();
+    auto v = c.request(form);
+    const long long answer_ms = ms_since(start);
+    MESSAGE(mode_name << ": answered in " << answer_ms << " ms with a 50 ms limit; "
+                      << "the detector alone takes " << detector_ms << " ms");
+    CHECK(answer_ms < detector_ms * 6 / 10);
+    CHECK(v.code == WALLARM_OK);
+    CHECK(v.action == (mode == node::Mode::block ? WALLARM_BLOCK : WALLARM_PASS));
+    CHECK(v.http_status == (mode == node::Mode::block ? 403 : 200));
+    REQUIRE(v.attack_count == 1);
+    CHECK(std::string(v.attacks[0].type) == "overlimit_res");
+    CHECK(std::string(v.attacks[0].location) == "request");
+
+    auto records = attacks_json(n);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0]["request_id"] == form.id);
+    CHECK(records[0]["verdict"] == (mode == node::Mode::block ? "block" : "pass"));
+    REQUIRE(records[0]["attacks"].size() == 1);
+    CHECK(records[0]["attacks"][0]["type"] == "overlimit_res");
+    CHECK(records[0]["attacks"][0]["location"] == "request");
+    CHECK(records[0]["attacks"][0]["rule_id"] == 0);
+    const std::string metrics = metrics_of(n);
+    CHECK(has_line(metrics, "wallarm_node_overlimit_total 1"));
+    CHECK(has_line(metrics, "wallarm_node_attacks_total{type=\"overlimit_res\"} 1"));
+    // The detector goes on in the background; its time is observed when it returns.
+    CHECK(eventually_has_line(n, "wallarm_node_inspection_seconds_count 1"));
+  }
+}
+
+TEST_CASE("node server: a small request under the limit is judged by the detector") {
+  RunningNode n(node::Mode::block);  // the default limit, 500 ms
+  REQUIRE(n.cfg.process_time_limit_ms == 500);
+  Connector c(n.url());
+  auto v = c.request(passwd());
+  CHECK(v.action == WALLARM_BLOCK);
+  REQUIRE(v.attack_count >= 1);
+  CHECK(std::string(v.attacks[0].type) == "ptrav");
+  for (uint32_t i = 0; i < v.attack_count; ++i)
+    CHECK(std::string(v.attacks[i].type) != "overlimit_res");
+  const std::string metrics = metrics_of(n);
+  CHECK(has_line(metrics, "wallarm_node_overlimit_total 0"));
+  CHECK(has_line(metrics, "wallarm_node_inspection_seconds_count 1"));
+}
+
+TEST_CASE("node server: an overlimit answer follows the mode like any attack") {
+  SlowDetector slow(std::chrono::milliseconds(300));
+  SUBCASE("safe_blocking blocks it for graylisted clients only") {
+    RunningNode n(node::Mode::safe_blocking, true,
+                  [](node::Config& c) {
+                    c.process_time_limit_ms = 30;
+                    REQUIRE(c.graylist.add("203.0.113.0/24"));
+                  },
+                  &slow);
+    Connector c(n.url());
+    Connector::Sent clean_client;
+    auto v = c.request(clean_client);
+    CHECK(v.action == WALLARM_PASS);
+    REQUIRE(v.attack_count == 1);
+    CHECK(std::string(v.attacks[0].type) == "overlimit_res");
+    Connector::Sent gray;
+    gray.id = "req-2";
+    gray.ip = "203.0.113.9";
+    v = c.request(gray);
+    CHECK(v.action == WALLARM_BLOCK);
+    REQUIRE(v.attack_count == 1);
+    CHECK(std::string(v.attacks[0].type) == "overlimit_res");
+    CHECK(has_line(metrics_of(n), "wallarm_node_overlimit_total 2"));
+  }
+  SUBCASE("off inspects nothing, so nothing overruns") {
+    RunningNode n(node::Mode::off, true, [](node::Config& c) { c.process_time_limit_ms = 30; },
+                  &slow);
+    Connector c(n.url());
+    auto v = c.request(Connector::Sent{});
+    CHECK(v.action == WALLARM_PASS);
+    CHECK(v.attack_count == 0);
+    CHECK(slow.calls == 0);
+  }
+  SUBCASE("a detector that cannot overrun is not limited") {
+    SlowDetector unlimited(std::chrono::milliseconds(100), false);
+    RunningNode n(node::Mode::block, true, [](node::Config& c) { c.process_time_limit_ms = 1; },
+                  &unlimited);
+    Connector c(n.url());
+    auto v = c.request(Connector::Sent{});
+    CHECK(v.action == WALLARM_BLOCK);
+    REQUIRE(v.attack_count == 1);
+    CHECK(std::string(v.attacks[0].type) == "sqli");
+    CHECK(has_line(metrics_of(n), "wallarm_node_overlimit_total 0"));
+  }
+}
+
+TEST_CASE("node server: delay_ms comes after the verdict, outside the time limit") {
+  SlowDetector fast(std::chrono::milliseconds(0));
+  RunningNode n(node::Mode::block, true,
+                [](node::Config& c) {
+                  c.process_time_limit_ms = 100;
+                  c.delay_ms = 300;
+                },
+                &fast);
+  Connector c(n.url());
+  auto start = Clock::now();
+  auto v = c.request(Connector::Sent{});
+  CHECK(ms_since(start) >= 300);
+  REQUIRE(v.attack_count == 1);
+  CHECK(std::string(v.attacks[0].type) == "sqli");  // judged by the detector, not the limit
+}
+
+namespace {
+
+// A request message as the connector frames it, sent by hand: for outer
+// headers this test's connector library does not send.
+httplib::Result post_request(const RunningNode& n, const std::string& id,
+                             const std::string& embedded, const std::string& part = "",
+                             const std::string& truncated_from = "") {
+  httplib::Headers h{{"X-Wallarm-Protocol", "1"},
+                     {"X-Wallarm-Message-Type", "request"},
+                     {"X-Wallarm-Request-Id", id},
+                     {"X-Wallarm-Forwarded-For", "198.51.100.20"},
+                     {"X-Wallarm-Connector-Type", "kong"},
+                     {"X-Wallarm-Connector-Version", "0.1.0"}};
+  if (!part.empty()) h.emplace("X-Wallarm-Request-Part", part);
+  if (!truncated_from.empty()) h.emplace("X-Wallarm-Body-Truncated", truncated_from);
+  return n.client().Post("/", h, embedded, "message/http");
+}
+
+}  // namespace
+
+TEST_CASE("node server: a head message, then its full request: judged each, one record") {
+  RunningNode n(node::Mode::block);
+  const std::string body = "q=' UNION SELECT password FROM users--";
+  const std::string head = "POST /search HTTP/1.1\r\nHost: shop.example\r\n"
+                           "Content-Type: application/x-www-form-urlencoded\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  auto res = post_request(n, "hb-1", head, "head", std::to_string(body.size()));
+  REQUIRE(res);
+  CHECK(res->status == 200);  // nothing to find in the head
+  res = post_request(n, "hb-1", head + body);
+  REQUIRE(res);
+  CHECK(res->status == 403);
+  CHECK(res->body.find("\"sqli\"") != std::string::npos);
+
+  auto records = attacks_json(n);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["request_id"] == "hb-1");
+  CHECK(records[0]["verdict"] == "block");
+  bool in_body = false;
+  for (auto& a : records[0]["attacks"]) in_body |= a["type"] == "sqli" && a["location"] == "body";
+  CHECK(in_body);
+  Connector c(n.url());
+  CHECK(c.response("hb-1", 403).code == WALLARM_OK);
+  const std::string metrics = metrics_of(n);
+  CHECK(has_line(metrics, "wallarm_node_head_messages_total 1"));
+  CHECK(has_line(metrics, "wallarm_node_messages_total{type=\"request\"} 2"));
+  CHECK(has_line(metrics, "wallarm_node_responses_correlated_total 1"));
+  CHECK(has_line(metrics, "wallarm_node_verdicts_total{verdict=\"pass\"} 1"));
+  CHECK(has_line(metrics, "wallarm_node_verdicts_total{verdict=\"block\"} 1"));
+}
+
+TEST_CASE("node server: a head message is blocked like any request, a bad part is refused") {
+  RunningNode n(node::Mode::block);
+  auto res = post_request(n, "hb-2", "GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", "head");
+  REQUIRE(res);
+  CHECK(res->status == 403);
+  CHECK(res->body.find("\"ptrav\"") != std::string::npos);
+  // A head of unknown length: no body yet, so none that fails to parse.
+  res = post_request(n, "hb-3",
+                     "POST /api HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n",
+                     "head");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->body.find("\"attacks\":[]") != std::string::npos);
+
+  res = post_request(n, "hb-4", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "body");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  CHECK(res->body.rfind("bad_outer_header", 0) == 0);
+  res = post_request(n, "hb-5", "POST / HTTP/1.1\r\nHost: x\r\n\r\na=1", "head");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  CHECK(res->body.rfind("bad_head_part", 0) == 0);
+  const std::string metrics = metrics_of(n);
+  CHECK(has_line(metrics, "wallarm_node_malformed_total{reason=\"bad_outer_header\"} 1"));
+  CHECK(has_line(metrics, "wallarm_node_head_messages_total 2"));
 }

@@ -122,3 +122,39 @@ TEST_CASE("config: the file sets, options override, errors name the field") {
   CHECK(configure({"--config", path}, bad).find("not valid JSON") != std::string::npos);
   std::remove(path);
 }
+
+TEST_CASE("config: the processing time limit") {
+  node::Config cfg;
+  CHECK(cfg.process_time_limit_ms == 500);  // within the connector's default timeout_ms of 1000
+  REQUIRE(configure({"--process-time-limit-ms", "50"}, cfg) == "");
+  CHECK(cfg.process_time_limit_ms == 50);
+  REQUIRE(configure({"--process-time-limit-ms", "0"}, cfg) == "");  // no limit
+  CHECK(cfg.process_time_limit_ms == 0);
+
+  char path[] = "/tmp/node-config-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << R"({"process_time_limit_ms": 250})";
+  node::Config from_file;
+  REQUIRE(configure({"--config", path}, from_file) == "");
+  CHECK(from_file.process_time_limit_ms == 250);
+  REQUIRE(configure({"--config", path, "--process-time-limit-ms", "750"}, from_file) == "");
+  CHECK(from_file.process_time_limit_ms == 750);
+
+  node::Config bad;
+  for (const char* value : {"-1", "1.5", "x", "", "60001", "99999999999"}) {
+    CAPTURE(value);
+    CHECK(configure({"--process-time-limit-ms", value}, bad) ==
+          std::string("process-time-limit-ms: must be a number between 0 and 60000, not ") + value);
+  }
+  CHECK(bad.process_time_limit_ms == 500);  // unchanged by a refused value
+  std::ofstream(path) << R"({"process_time_limit_ms": "500"})";
+  CHECK(configure({"--config", path}, bad) == "process_time_limit_ms: must be a number");
+  std::ofstream(path) << R"({"process_time_limit_ms": -5})";
+  CHECK(configure({"--config", path}, bad) == "process_time_limit_ms: must be a number");
+  std::ofstream(path) << R"({"process_time_limit_ms": 70000})";
+  CHECK(configure({"--config", path}, bad) ==
+        "process_time_limit_ms: must be a number between 0 and 60000, not 70000");
+  std::remove(path);
+}

@@ -151,12 +151,17 @@ void AttackStore::on_request(const Message& m, const Findings& f, const std::str
     expire_locked(now, done);
     const bool track = !m.request_id.empty() && options_.max_tracked > 0;
     if (track) {
-      if (tracked_.find(m.request_id) != tracked_.end()) {
-        rec.reset();  // the same message again: already tracked, already recorded
-      } else {
+      auto found = tracked_.find(m.request_id);
+      if (found == tracked_.end()) {
         while (tracked_.size() >= options_.max_tracked) pop_oldest_locked(done);
-        auto [it, inserted] = tracked_.try_emplace(m.request_id, Entry{now + options_.window, rec});
+        auto [it, inserted] =
+            tracked_.try_emplace(m.request_id, Entry{now + options_.window, rec, m.head_only});
         order_.push_back(&*it);
+      } else if (found->second.awaits_full && !m.head_only) {
+        found->second.awaits_full = false;
+        rec = merge_full_locked(found->second, std::move(rec));
+      } else {
+        rec.reset();  // the same message again: already tracked, already recorded
       }
     }
     if (rec) {
@@ -256,6 +261,29 @@ uint64_t AttackStore::records_total() const {
 }
 
 uint64_t AttackStore::log_errors() const { return log_errors_.load(std::memory_order_relaxed); }
+
+AttackStore::RecordPtr AttackStore::merge_full_locked(Entry& head, RecordPtr full) {
+  if (!full) return nullptr;  // nothing found in the full request: the head's record stands
+  if (!head.pending) {
+    head.pending = full;  // the head found nothing, or its record is final already
+    return full;
+  }
+  // Published records never change but for response_status (newest() copies
+  // them unlocked): a changed copy takes the head record's place.
+  auto merged = std::make_shared<AttackRecord>(*head.pending);
+  for (const Attack& a : full->attacks) {
+    if (std::find(merged->attacks.begin(), merged->attacks.end(), a) == merged->attacks.end())
+      merged->attacks.push_back(a);
+  }
+  if (full->verdict == "block") merged->verdict = "block";
+  if (merged->attacks == head.pending->attacks && merged->verdict == head.pending->verdict)
+    return nullptr;
+  // Likely near the back: the head came shortly before.
+  auto in_recent = std::find(recent_.rbegin(), recent_.rend(), head.pending);
+  if (in_recent != recent_.rend()) *in_recent = merged;
+  head.pending = std::move(merged);
+  return nullptr;
+}
 
 void AttackStore::pop_oldest_locked(std::vector<RecordPtr>& done) {
   Map::value_type* oldest = order_.front();

@@ -72,6 +72,13 @@ class AttackStore {
   // already tracked (the connector may send a message twice) is ignored: no
   // second entry, no second record. An empty request id cannot be
   // correlated: its record is final at once.
+  //
+  // Except for the full request that follows a head message (m.head_only)
+  // of the same id: it is merged into the head's entry. The head's record
+  // gets the attacks it lacks (same type, location and rule_id count as
+  // present) and verdict "block" if either message was blocked; with no
+  // record from the head, the full request's own record is made. After
+  // that, the id is an ordinary duplicate again, as is a second head.
   void on_request(const Message& m, const Findings& f, const std::string& verdict,
                   const std::string& mode, std::chrono::steady_clock::time_point now,
                   const std::vector<Attack>& extra = {});
@@ -104,9 +111,14 @@ class AttackStore {
   struct Entry {
     std::chrono::steady_clock::time_point deadline;
     RecordPtr pending;  // the record still waiting for its response, if any
+    bool awaits_full = false;  // made by a head message; its full request may follow
   };
   using Map = std::unordered_map<std::string, Entry>;
 
+  // Locked by the caller: merges the full request's record (null when it
+  // found nothing) into the entry its head made. Returns the record if it is
+  // a new one, to be published; null when merged or nothing to record.
+  RecordPtr merge_full_locked(Entry& head, RecordPtr full);
   // Locked by the caller: the first tracked id leaves; its record, if
   // pending, joins `done`.
   void pop_oldest_locked(std::vector<RecordPtr>& done);

@@ -11,6 +11,12 @@ namespace node {
 // Longest location the node reports (Attack::location), in bytes.
 inline constexpr size_t kMaxLocation = 39;
 
+// What the node reports when the processing time limit passed before the
+// detector finished (Wallarm's overlimit_res): one finding, on the whole
+// request, from no rule.
+inline constexpr const char* kOverlimitType = "overlimit_res";
+inline constexpr const char* kOverlimitLocation = "request";
+
 // One CRS tag -> attack type: "attack-sqli" -> "sqli", "attack-lfi" ->
 // "ptrav", ... "" when the tag is not an attack-* tag or is attack-generic
 // (the blocking evaluation, rule 949110). Unknown attack tags map to the tag

@@ -25,11 +25,14 @@ with ModSecurity and the OWASP Core Rule Set as its detection engine.
   --window-ms N             how long a request waits for its response message (default 10000)
   --keep-attacks N          attack records kept for /attacks (default 1000)
   --delay-ms N              wait N ms before each verdict (default 0)
+  --process-time-limit-ms N answer a request as an overlimit_res attack when its
+                            inspection takes longer (default 500; 0 = no limit)
   --port-file FILE          write the bound port to FILE once listening
   --help                    this text
 
 Config file fields: listen, mode, engine, modsecurity_config, denylist, graylist,
-attack_log, threads, detectors, window_ms, keep_attacks, delay_ms.
+attack_log, threads, detectors, window_ms, keep_attacks, delay_ms,
+process_time_limit_ms.
 Endpoints: POST any path = protocol messages; GET /attacks (JSON, or HTML
 for browsers), /attacks.json, /attacks.html, /metrics, /healthz.
 )";
@@ -92,7 +95,8 @@ std::string load_file(Config& cfg, const std::string& path) {
   if (!j.is_object()) return "config: " + path + " must hold a JSON object";
   static const char* const known[] = {"listen",     "mode",      "engine",      "modsecurity_config",
                                       "denylist",   "graylist",  "attack_log",  "threads",
-                                      "detectors",  "window_ms", "keep_attacks", "delay_ms"};
+                                      "detectors",  "window_ms", "keep_attacks", "delay_ms",
+                                      "process_time_limit_ms"};
   for (auto& [key, value] : j.items()) {
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
@@ -137,6 +141,7 @@ std::string load_file(Config& cfg, const std::string& path) {
       number("window_ms", cfg.correlation_window_ms, 1, 3600000),
       number("keep_attacks", cfg.keep_attacks, 1, 1000000),
       number("delay_ms", cfg.delay_ms, 0, 60000),
+      number("process_time_limit_ms", cfg.process_time_limit_ms, 0, 60000),
   };
   for (const std::string& err : errors)
     if (!err.empty()) return err;
@@ -174,6 +179,8 @@ std::string configure(int argc, char** argv, Config& cfg, bool* help) {
     else if (opt == "--window-ms") err = set_count(cfg.correlation_window_ms, "window-ms", value, 1, 3600000);
     else if (opt == "--keep-attacks") err = set_count(cfg.keep_attacks, "keep-attacks", value, 1, 1000000);
     else if (opt == "--delay-ms") err = set_count(cfg.delay_ms, "delay-ms", value, 0, 60000);
+    else if (opt == "--process-time-limit-ms")
+      err = set_count(cfg.process_time_limit_ms, "process-time-limit-ms", value, 0, 60000);
     else if (opt == "--port-file") cfg.port_file = value;
     else return opt + ": unknown option (see --help)";
     if (!err.empty()) return err;

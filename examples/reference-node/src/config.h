@@ -23,6 +23,7 @@ struct Config {
   unsigned correlation_window_ms = 10000;
   unsigned keep_attacks = 1000;        // attack records served by /attacks
   unsigned delay_ms = 0;               // added before each verdict (slow-node tests)
+  unsigned process_time_limit_ms = 500;  // detector time per request; 0 = no limit
   std::string port_file;               // where to write the bound port
 };
 

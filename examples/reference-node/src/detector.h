@@ -27,6 +27,9 @@ class Detector {
   virtual ~Detector() = default;
   virtual Findings inspect(const Message& request) = 0;
   virtual const char* name() const = 0;
+  // Whether inspect() can take long enough for the node's processing time
+  // limit to matter. Those that cannot run on the caller's thread, unlimited.
+  virtual bool can_overrun() const { return true; }
 };
 
 // "none": finds nothing, for measuring the connector alone.

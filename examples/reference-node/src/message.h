@@ -25,6 +25,9 @@ struct Message {
   std::string connector_type;
   std::string connector_version;
   bool out_of_band = false;
+  // X-Wallarm-Request-Part: head. The request line and headers only; when
+  // it passes, the full request follows with the same request id.
+  bool head_only = false;
   std::optional<uint64_t> truncated_from;  // original body length when cut
   uint32_t escaped = 0;                    // bytes escaped in the embedded head
 

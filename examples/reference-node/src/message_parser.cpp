@@ -172,6 +172,12 @@ std::variant<Message, ParseError> parse_message(const OuterHeaders& outer, std::
   if (m.request_id.empty())
     return error("missing_request_id", std::string(protocol::kRequestId) + " is required");
   if (auto oob = outer(protocol::kOutOfBand)) m.out_of_band = *oob == "1";
+  if (auto part = outer(protocol::kRequestPart)) {
+    if (m.type != MessageType::request || *part != protocol::kHeadPart)
+      return error("bad_outer_header",
+                   std::string(protocol::kRequestPart) + " must be head, on request messages only");
+    m.head_only = true;
+  }
   if (auto cut = outer(protocol::kBodyTruncated)) {
     m.truncated_from = decimal(*cut);
     if (!m.truncated_from)
@@ -184,6 +190,10 @@ std::variant<Message, ParseError> parse_message(const OuterHeaders& outer, std::
     m.escaped = static_cast<uint32_t>(*n);
   }
   if (auto why = parse_embedded(m, std::move(body), limits)) return *why;
+  // The body comes with the full request message that follows a head.
+  if (m.head_only && !m.body.empty())
+    return error("bad_head_part", "a head message (" + std::string(protocol::kRequestPart) +
+                                      ": head) carries no body bytes");
   return m;
 }
 

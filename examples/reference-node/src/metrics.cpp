@@ -136,7 +136,11 @@ void Metrics::count_uncorrelated() noexcept { uncorrelated_.fetch_add(1, relaxed
 void Metrics::count_out_of_band() noexcept { out_of_band_.fetch_add(1, relaxed); }
 void Metrics::count_batch() noexcept { batches_.fetch_add(1, relaxed); }
 
+void Metrics::count_head_message() noexcept { head_messages_.fetch_add(1, relaxed); }
+
 void Metrics::count_detector_error() noexcept { detector_errors_.fetch_add(1, relaxed); }
+
+void Metrics::count_overlimit() noexcept { overlimit_.fetch_add(1, relaxed); }
 
 void Metrics::observe_inspection(std::chrono::nanoseconds elapsed) noexcept {
   const int64_t ns = std::max<int64_t>(elapsed.count(), 0);
@@ -210,6 +214,10 @@ std::string Metrics::prometheus() const {
          "Messages that were out-of-band copies.");
   sample(out, "wallarm_node_out_of_band_total", out_of_band_.load(relaxed));
 
+  header(out, "wallarm_node_head_messages_total", "counter",
+         "Request messages that carried the request's head only; the full request follows.");
+  sample(out, "wallarm_node_head_messages_total", head_messages_.load(relaxed));
+
   header(out, "wallarm_node_batches_total", "counter",
          "Batches accepted; their messages are counted one by one as well.");
   sample(out, "wallarm_node_batches_total", batches_.load(relaxed));
@@ -217,6 +225,10 @@ std::string Metrics::prometheus() const {
   header(out, "wallarm_node_detector_errors_total", "counter",
          "Requests the detector failed to inspect.");
   sample(out, "wallarm_node_detector_errors_total", detector_errors_.load(relaxed));
+
+  header(out, "wallarm_node_overlimit_total", "counter",
+         "Requests answered at the processing time limit, as overlimit_res attacks.");
+  sample(out, "wallarm_node_overlimit_total", overlimit_.load(relaxed));
 
   header(out, "wallarm_node_tracked_requests", "gauge",
          "Request ids waiting for their response message.");

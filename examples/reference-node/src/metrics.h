@@ -54,8 +54,14 @@ class Metrics {
   void count_uncorrelated() noexcept;
   // wallarm_node_out_of_band_total
   void count_out_of_band() noexcept;
+  // wallarm_node_head_messages_total: request messages that carried the
+  // head only (X-Wallarm-Request-Part: head)
+  void count_head_message() noexcept;
   // wallarm_node_detector_errors_total
   void count_detector_error() noexcept;
+  // wallarm_node_overlimit_total: request messages answered at the
+  // processing time limit, before the detector finished
+  void count_overlimit() noexcept;
   // wallarm_node_inspection_seconds
   void observe_inspection(std::chrono::nanoseconds elapsed) noexcept;
   // wallarm_node_tracked_requests
@@ -74,6 +80,8 @@ class Metrics {
   Counter verdicts_pass_{0}, verdicts_block_{0};
   Counter correlated_{0}, uncorrelated_{0};
   Counter out_of_band_{0};
+  Counter head_messages_{0};
+  Counter overlimit_{0};
   Counter batches_{0};
   Counter detector_errors_{0};
   Counter tracked_{0};

@@ -90,8 +90,9 @@ Findings run(ModSecurityDetector::Instance& instance, const Message& request) {
   else
     transaction.emplace(instance.engine.get(), instance.rules.get(), id.data(), nullptr);
   modsecurity::Transaction& t = *transaction;
-  // node.conf: a body the connector cut is not expected to parse.
-  if (request.truncated_from)
+  // node.conf: a body the connector cut is not expected to parse; a head
+  // message's body is cut to nothing.
+  if (request.truncated_from || request.head_only)
     t.m_collections.m_tx_collection->storeOrUpdateFirst("node_body_truncated", "1");
 
   const char* client = request.client_ip.empty() ? "0.0.0.0" : request.client_ip.c_str();

@@ -20,11 +20,13 @@ inline constexpr const char* kForwardedHost = "X-Wallarm-Forwarded-Host";
 inline constexpr const char* kOutOfBand = "X-Wallarm-Out-Of-Band";
 inline constexpr const char* kBodyTruncated = "X-Wallarm-Body-Truncated";
 inline constexpr const char* kEscaped = "X-Wallarm-Escaped";
+inline constexpr const char* kRequestPart = "X-Wallarm-Request-Part";
 inline constexpr const char* kBatchCount = "X-Wallarm-Batch-Count";
 
 inline constexpr std::string_view kRequest = "request";
 inline constexpr std::string_view kResponse = "response";
 inline constexpr std::string_view kHealth = "health";
 inline constexpr std::string_view kBatch = "batch";
+inline constexpr std::string_view kHeadPart = "head";  // X-Wallarm-Request-Part
 
 }  // namespace node::protocol

@@ -35,7 +35,10 @@ void refuse(httplib::Response& res, int status, const std::string& reason, const
 }  // namespace
 
 NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store, Metrics& metrics)
-    : cfg_(cfg), detector_(detector), store_(store), metrics_(metrics),
+    : cfg_(cfg), store_(store), metrics_(metrics),
+      inspector_(detector, metrics,
+                 std::chrono::milliseconds(detector.can_overrun() ? cfg.process_time_limit_ms : 0),
+                 cfg.detectors),
       http_(std::make_unique<httplib::Server>()),
       next_id_(std::random_device{}() & 0xffffff) {
   unsigned threads = cfg.threads;
@@ -105,6 +108,7 @@ OuterHeaders outer_of(const httplib::Request& req) {
 }  // namespace
 
 void NodeServer::on_message(const httplib::Request& req, httplib::Response& res) {
+  const Clock::time_point received = Clock::now();  // httplib calls us with the whole body read
   if (req.get_header_value(protocol::kMessageType) == protocol::kBatch) {
     on_batch(req, res);
     return;
@@ -115,18 +119,19 @@ void NodeServer::on_message(const httplib::Request& req, httplib::Response& res)
     refuse(res, 400, e->reason, e->detail);
     return;
   }
-  Message& m = std::get<Message>(parsed);
-  metrics_.count_message(m.type);
-  switch (m.type) {
+  // Shared: an inspection that overruns the time limit still reads it.
+  auto m = std::make_shared<const Message>(std::move(std::get<Message>(parsed)));
+  metrics_.count_message(m->type);
+  switch (m->type) {
     case MessageType::health:
       res.status = 200;
       return;
     case MessageType::response:
-      record_response(m);
+      record_response(*m);
       res.status = 204;
       return;
     case MessageType::request:
-      on_request(m, res);
+      on_request(std::move(m), received, res);
       return;
   }
 }
@@ -142,21 +147,24 @@ void NodeServer::on_batch(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   metrics_.count_batch();
-  for (Message& m : std::get<std::vector<Message>>(parsed)) {
-    metrics_.count_message(m.type);
+  for (Message& part : std::get<std::vector<Message>>(parsed)) {
+    metrics_.count_message(part.type);
     std::vector<Attack> attacks;
-    if (m.type == MessageType::request)
-      judge(m, attacks);
+    // Parts are inspected one after the other: each one's time limit
+    // counts from its own turn.
+    if (part.type == MessageType::request)
+      judge(std::make_shared<const Message>(std::move(part)), Clock::now(), attacks);
     else
-      record_response(m);
+      record_response(part);
   }
   if (cfg_.delay_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(cfg_.delay_ms));
   res.status = 204;
 }
 
-void NodeServer::on_request(Message& m, httplib::Response& res) {
+void NodeServer::on_request(std::shared_ptr<const Message> m, Clock::time_point received,
+                            httplib::Response& res) {
   std::vector<Attack> attacks;
-  bool block = judge(m, attacks);
+  bool block = judge(std::move(m), received, attacks);
   if (cfg_.delay_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(cfg_.delay_ms));
 
   char id[24];
@@ -173,17 +181,16 @@ void NodeServer::on_request(Message& m, httplib::Response& res) {
                   "application/json");
 }
 
-bool NodeServer::judge(Message& m, std::vector<Attack>& attacks) {
+bool NodeServer::judge(std::shared_ptr<const Message> shared, Clock::time_point received,
+                       std::vector<Attack>& attacks) {
+  const Message& m = *shared;
   if (m.out_of_band) metrics_.count_out_of_band();
+  if (m.head_only) metrics_.count_head_message();
   Findings findings;
   if (inspects(cfg_.mode)) {
-    auto start = Clock::now();
-    try {
-      findings = detector_.inspect(m);
-    } catch (...) {
-      metrics_.count_detector_error();  // inspected as clean; the answer still goes out
-    }
-    metrics_.observe_inspection(Clock::now() - start);
+    Inspection inspection = inspector_.inspect(shared, received);
+    if (inspection.overlimit) metrics_.count_overlimit();
+    findings = std::move(inspection.findings);
   }
   bool denied = cfg_.denylist.contains(m.client_ip);
   bool grayed = cfg_.graylist.contains(m.client_ip);

@@ -1,15 +1,19 @@
 #pragma once
 // The node's HTTP side: protocol messages on POST (any path), the attacks
 // view, metrics and a liveness check on GET. cpp-httplib serves each open
-// connection on a thread of its pool.
+// connection on a thread of its pool; requests are inspected under the
+// processing time limit (time_limited_inspector.h).
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "attack_store.h"
 #include "config.h"
 #include "detector.h"
 #include "metrics.h"
+#include "time_limited_inspector.h"
 
 namespace httplib {
 class Server;
@@ -37,16 +41,19 @@ class NodeServer {
  private:
   void on_message(const httplib::Request& req, httplib::Response& res);
   void on_batch(const httplib::Request& req, httplib::Response& res);
-  void on_request(Message& m, httplib::Response& res);
-  // Inspects and records a request message; true to block.
-  bool judge(Message& m, std::vector<Attack>& attacks);
+  void on_request(std::shared_ptr<const Message> m, std::chrono::steady_clock::time_point received,
+                  httplib::Response& res);
+  // Inspects and records a request message that arrived at `received` (the
+  // processing time limit counts from then); true to block.
+  bool judge(std::shared_ptr<const Message> m, std::chrono::steady_clock::time_point received,
+             std::vector<Attack>& attacks);
   void record_response(const Message& m);
   void on_attacks(const httplib::Request& req, httplib::Response& res, const char* format);
 
   const Config& cfg_;
-  Detector& detector_;
   AttackStore& store_;
   Metrics& metrics_;
+  TimeLimitedInspector inspector_;  // outlives http_: its handlers use it
   std::unique_ptr<httplib::Server> http_;
   int listen_fd_ = -1;  // the socket httplib listens on, for its backlog
   int port_ = 0;
