@@ -9,13 +9,15 @@
 -- cosocket connected to the engine's Unix socket, reads the 16-byte
 -- completion records and posts the semaphore of the waiter of each ticket.
 --
--- API (the contract: /tmp/spec/plugin-contract.md, "Binding API"):
+-- API:
 --   wallarm.VERSION, wallarm.ABI
 --   wallarm.load(path?)              -> true | nil, err
 --   wallarm.library_version()        -> "0.1.0" of the loaded library, or nil
 --   wallarm.init_worker(opts?)       -> true | nil, err
 --   wallarm.target(cfg)              -> target | nil, err (err names the field)
---   target:inspect(msg, timeout_ms)  -> verdict table (yields)
+--   target:inspect(msg, timeout_ms)  -> verdict table (yields); with
+--                                       msg.head_only, the request's head
+--                                       alone (docs/protocol.md 7.6)
 --   target:send(msg, out_of_band?, timeout_ms?) -> true | nil, code name
 --                                       (timeout_ms: the message's deadline,
 --                                       default 5000)
@@ -78,6 +80,7 @@ local LAST_CODE = tonumber(CC.WALLARM_EINTERNAL)
 local MSG_REQUEST = tonumber(CC.WALLARM_MSG_REQUEST)
 local MSG_RESPONSE = tonumber(CC.WALLARM_MSG_RESPONSE)
 local SUBMIT_OUT_OF_BAND = tonumber(CC.WALLARM_SUBMIT_OUT_OF_BAND)
+local SUBMIT_HEAD_ONLY = tonumber(CC.WALLARM_SUBMIT_HEAD_ONLY)
 local VERDICT_BODY_INVALID = tonumber(CC.WALLARM_VERDICT_BODY_INVALID)
 local ACTION_BLOCK = tonumber(CC.WALLARM_BLOCK)
 
@@ -905,7 +908,9 @@ function target_mt.inspect(self, msg, timeout_ms)
     local m = build_message(msg)
     local engine = get_engine(2)
 
-    local rc = C.wallarm_submit(handle, m, 0, timeout_ms, ticket_c)
+    -- msg.head_only: the request's head, judged before its body is read.
+    local rc = C.wallarm_submit(handle, m, msg.head_only and SUBMIT_HEAD_ONLY or 0,
+                                timeout_ms, ticket_c)
     if rc ~= OK then
         return failure(rc, last_error(rc), 0)
     end

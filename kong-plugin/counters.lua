@@ -10,8 +10,11 @@ local kong = kong
 local pairs = pairs
 local ipairs = ipairs
 local type = type
+local tonumber = tonumber
 local tostring = tostring
+local select = select
 local concat = table.concat
+local unpack = unpack
 
 local _M = {}
 
@@ -24,6 +27,7 @@ local OUTCOMES = { "passed", "blocked", "fallback_pass", "fallback_block",
                    "out_of_band", "out_of_band_dropped" }
 
 local requests = {}               -- outcome -> count, this worker
+local head_first = 0              -- requests whose head was judged alone first
 local node_errors = {}            -- code name -> count, this worker
 local binding                     -- the wallarm module, once started
 local bounds_us = {}              -- latency bucket bounds, from the library
@@ -35,6 +39,10 @@ end
 
 function _M.count(outcome)
   requests[outcome] = (requests[outcome] or 0) + 1
+end
+
+function _M.count_head_first()
+  head_first = head_first + 1
 end
 
 function _M.node_error(code)
@@ -55,7 +63,11 @@ function _M.log_limited(kind, ...)
   local skipped = suppressed[kind]
   suppressed[kind] = nil
   if skipped then
-    kong.log.err(..., " (", skipped, " more like this in the last ", LOG_EVERY, " s)")
+    -- `...` must end the argument list: anywhere else it keeps one value.
+    local n = select("#", ...)
+    local parts = { ... }
+    parts[n + 1] = " (" .. skipped .. " more like this in the last " .. LOG_EVERY .. " s)"
+    kong.log.err(unpack(parts, 1, n + 1))
   else
     kong.log.err(...)
   end
@@ -67,7 +79,8 @@ local function snapshot()
     bounds_us = library.latency_le_us or bounds_us
     library.latency_le_us = nil  -- holds +Inf, which JSON cannot carry
   end
-  return { requests = requests, node_errors = node_errors, library = library }
+  return { requests = requests, head_first = head_first, node_errors = node_errors,
+           library = library }
 end
 
 local function publish()
@@ -159,10 +172,11 @@ local function header(out, name, kind, help)
 end
 
 function _M.prometheus()
-  local sum = { requests = {}, node_errors = {}, library = {} }
+  local sum = { requests = {}, head_first = 0, node_errors = {}, library = {} }
   local workers = all_snapshots()
   for _, snap in ipairs(workers) do
     add_into(sum.requests, snap.requests)
+    sum.head_first = sum.head_first + (tonumber(snap.head_first) or 0)
     add_into(sum.node_errors, snap.node_errors)
     add_into(sum.library, snap.library)
   end
@@ -173,6 +187,9 @@ function _M.prometheus()
   for _, o in ipairs(OUTCOMES) do
     line(out, "wallarm_kong_requests_total", '{outcome="' .. o .. '"}', sum.requests[o])
   end
+  header(out, "wallarm_kong_requests_head_first_total", "counter",
+         "Requests whose head was judged before their body was read (large or unknown length)")
+  line(out, "wallarm_kong_requests_head_first_total", nil, sum.head_first)
   header(out, "wallarm_kong_node_errors_total", "counter",
          "Requests with no verdict, by cause (the fallback was applied)")
   for code, n in pairs(sum.node_errors) do

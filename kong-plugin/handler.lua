@@ -55,6 +55,9 @@ end
 
 local function block(conf, ctx, reason)
   ctx.blocked = reason
+  -- nginx answers "100 Continue" to a client whose body it discards: a
+  -- request blocked on its head must not be invited to send its body.
+  ngx.req.clear_header("Expect")
   return kong.response.exit(conf.block_status, {
     message = "Request blocked by Wallarm",
     request_id = ctx.request_id,
@@ -71,6 +74,28 @@ local function fall_back(conf, ctx, code, detail)
     return block(conf, ctx, "fallback")
   end
   counters.count("fallback_pass")
+end
+
+-- Passes, blocks or falls back on the node's verdict.
+local function enforce(conf, ctx, verdict)
+  -- The node has the request message: a response message may follow.
+  ctx.sent = verdict.code ~= "EUNAVAILABLE" and verdict.code ~= "EQUEUE"
+  if not verdict.ok then
+    return fall_back(conf, ctx, verdict.code, verdict.detail)
+  end
+  if verdict.action == "block" then
+    counters.count("blocked")
+    return block(conf, ctx, "attack")
+  end
+  counters.count("passed")
+end
+
+-- Fire and forget: the engine thread sends it while the client is served.
+local function send_response(conf, ctx, msg)
+  local ok, code = ctx.target:send(msg, not conf.blocking, conf.timeout_ms)
+  if not ok then
+    counters.node_error(code)
+  end
 end
 
 function WallarmHandler:init_worker()
@@ -102,9 +127,8 @@ function WallarmHandler:access(conf)
   end
   ctx.target = target
 
-  local msg = messages.request(conf, ctx)
   if not conf.blocking then
-    local ok, code = target:send(msg, true, conf.timeout_ms)
+    local ok, code = target:send(messages.request(conf, ctx), true, conf.timeout_ms)
     ctx.sent = ok
     counters.count(ok and "out_of_band" or "out_of_band_dropped")
     if not ok then
@@ -113,23 +137,32 @@ function WallarmHandler:access(conf)
     return
   end
 
-  local verdict = target:inspect(msg, conf.timeout_ms)
-  ctx.sent = verdict.code ~= "EUNAVAILABLE" and verdict.code ~= "EQUEUE"
-  if not verdict.ok then
-    return fall_back(conf, ctx, verdict.code, verdict.detail)
+  local msg = messages.request_head(ctx)
+  if messages.head_first(conf) then
+    counters.count_head_first()
+    msg.head_only = true
+    local verdict = target:inspect(msg, conf.timeout_ms)
+    msg.head_only = nil
+    if not verdict.ok or verdict.action == "block" then
+      -- A node that failed the head would fail the body too: the fallback
+      -- decides the request now, without a second wait.
+      return enforce(conf, ctx, verdict)
+    end
   end
-  if verdict.action == "block" then
-    counters.count("blocked")
-    return block(conf, ctx, "attack")
-  end
-  counters.count("passed")
+  return enforce(conf, ctx, target:inspect(messages.request_body(conf, msg), conf.timeout_ms))
 end
 
 function WallarmHandler:header_filter(conf)
   local ctx = kong.ctx.plugin
   -- A blocked request has no upstream response to report (protocol 7.2).
   if conf.inspect_response and ctx.sent and not ctx.blocked then
-    messages.response_head(ctx)
+    local msg = messages.response_head(ctx)
+    if msg.status == 101 then
+      -- A WebSocket (or other upgrade): no body follows, and the log phase
+      -- comes only when the connection closes. The node gets it now.
+      ctx.response_msg = nil
+      send_response(conf, ctx, msg)
+    end
   end
 end
 
@@ -143,12 +176,8 @@ end
 function WallarmHandler:log(conf)
   local ctx = kong.ctx.plugin
   local msg = ctx.response_msg and messages.response(ctx)
-  if msg and ctx.target then
-    -- Fire and forget: the engine thread sends it after the client is served.
-    local ok, code = ctx.target:send(msg, not conf.blocking, conf.timeout_ms)
-    if not ok then
-      counters.node_error(code)
-    end
+  if msg then
+    send_response(conf, ctx, msg)
   end
 end
 

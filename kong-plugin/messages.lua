@@ -135,9 +135,42 @@ local function client_host()
   return nil
 end
 
--- The request message. `msg` and its header array are reused per request
--- context by the caller.
-function _M.request(conf, ctx)
+-- A body at most this long goes to the node with its head, in one message.
+-- A longer one, or one whose length is not known yet, is read only after
+-- the head alone has passed: a URL or header attack is judged at once,
+-- however long the body and however slow the node is on it, and a blocked
+-- request's body is never read.
+local HEAD_FIRST_ABOVE = 65536
+
+-- Whether this request's head goes to the node before its body is read.
+function _M.head_first(conf)
+  if not conf.inspect_request_body or conf.request_body_limit == 0 then
+    return false
+  end
+  local length = tonumber(kong.request.get_header("content-length"))
+  if length then
+    if length > HEAD_FIRST_ABOVE then
+      return true
+    end
+  elseif kong.request.get_header("transfer-encoding") then
+    return true
+  elseif (kong.request.get_http_version() or 1.1) >= 2 then
+    -- HTTP/2 and 3 need no length: a body may follow any request but these.
+    local method = kong.request.get_method()
+    if method ~= "GET" and method ~= "HEAD" then
+      return true
+    end
+  end
+  -- The client waits for "100 Continue" before it sends its body: nginx
+  -- sends that when the body is read, so read it only for a request that
+  -- is not blocked on its head.
+  local expect = kong.request.get_header("expect")
+  return expect ~= nil and expect:lower() == "100-continue"
+end
+
+-- The request message without its body: request line, headers, client.
+-- `msg` and its header array are reused per request context.
+function _M.request_head(ctx)
   local msg = ctx.request_msg or { type = "request", headers = {} }
   ctx.request_msg = msg
 
@@ -152,8 +185,16 @@ function _M.request(conf, ctx)
   clear_from(headers, n)
 
   msg.body, msg.body_file = nil, nil
-  local length = tonumber(kong.request.get_header("content-length"))
-  msg.body_total = length
+  msg.body_total = tonumber(kong.request.get_header("content-length"))
+  msg.request_id = ctx.request_id
+  msg.client_ip = kong.client.get_forwarded_ip()
+  msg.host = client_host()
+  return msg
+end
+
+-- Adds the body to a message from request_head(): reads it (nginx keeps
+-- it for the upstream), or, when the body is not inspected, measures it.
+function _M.request_body(conf, msg)
   if conf.inspect_request_body and conf.request_body_limit > 0 then
     ngx.req.read_body()
     local body = ngx.req.get_body_data()
@@ -163,20 +204,23 @@ function _M.request(conf, ctx)
       -- Buffered to a file: the library's thread reads it, up to the limit.
       msg.body_file = ngx.req.get_body_file()
     end
-  elseif not length and kong.request.get_header("transfer-encoding") then
+  elseif not msg.body_total and kong.request.get_header("transfer-encoding") then
     msg.body_total = withheld_length()
   end
-
-  msg.request_id = ctx.request_id
-  msg.client_ip = kong.client.get_forwarded_ip()
-  msg.host = client_host()
   return msg
+end
+
+-- The whole request message.
+function _M.request(conf, ctx)
+  return _M.request_body(conf, _M.request_head(ctx))
 end
 
 -- Called from header_filter: the status and headers of the response.
 function _M.response_head(ctx)
   local msg = { type = "response", headers = {}, request_id = ctx.request_id }
   msg.status = kong.response.get_status()
+  -- The response as the client gets it: in the client's protocol.
+  msg.version = ctx.request_msg and ctx.request_msg.version
   local n = table_headers(msg.headers, kong.response.get_headers(1000))
   clear_from(msg.headers, n)
   msg.client_ip = ctx.request_msg and ctx.request_msg.client_ip

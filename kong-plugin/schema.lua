@@ -37,7 +37,7 @@ return {
               description = "Send the request body to the node",
           } },
           { request_body_limit = {
-              type = "integer", required = true, default = 1048576, between = { 0, 67108864 },
+              type = "integer", required = true, default = 131072, between = { 0, 67108864 },
               description = "Request body bytes sent to the node; the rest is cut and the node is told the original length",
           } },
           { inspect_response = {

@@ -104,4 +104,45 @@ describe("plugin messages", function()
     table.sort(msg.headers)
     assert.same({ "a=1", "b=2", "content-type", "set-cookie", "set-cookie", "text/plain" }, msg.headers)
   end)
+  describe("head first", function()
+    local function head_first(request, c)
+      return load_messages(request).head_first(c or conf)
+    end
+
+    it("sends a small body with its head, in one message", function()
+      assert.is_false(head_first({ method = "POST", header = { ["content-length"] = "65536" } }))
+      assert.is_false(head_first({ method = "GET" }))
+      assert.is_false(head_first({ method = "GET", version = 2 }))
+    end)
+
+    it("judges the head alone first when the body is large or its length unknown", function()
+      assert.is_true(head_first({ method = "POST", header = { ["content-length"] = "65537" } }))
+      assert.is_true(head_first({ method = "POST", header = { ["transfer-encoding"] = "chunked" } }))
+      assert.is_true(head_first({ method = "POST", version = 2 }))
+      assert.is_true(head_first({ method = "POST", header = { ["content-length"] = "10",
+                                                             expect = "100-Continue" } }))
+    end)
+
+    it("never when the body is not sent to the node", function()
+      local big = { method = "POST", header = { ["content-length"] = "999999999" } }
+      assert.is_false(head_first(big, { inspect_request_body = false, request_body_limit = 1048576 }))
+      assert.is_false(head_first(big, { inspect_request_body = true, request_body_limit = 0 }))
+    end)
+
+    it("builds the head without reading the body, then adds it", function()
+      local reads = 0
+      local messages = load_messages({
+        method = "POST", header = { ["content-length"] = "70000" }, body = "b",
+      })
+      ngx.req.read_body = function() reads = reads + 1 end
+      local ctx = { request_id = "r1" }
+      local msg = messages.request_head(ctx)
+      assert.equal(0, reads)
+      assert.is_nil(msg.body)
+      assert.equal(70000, msg.body_total)
+      assert.equal(msg, messages.request_body(conf, msg))
+      assert.equal(1, reads)
+      assert.equal("b", msg.body)
+    end)
+  end)
 end)
