@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config binutils dpkg-dev python3 python3-yaml
-  python3-jsonschema
+  python3-jsonschema python3-grpcio
   libcurl4-openssl-dev libsimdjson-dev libssl-dev
   libluajit2-5.1-dev luajit2 lua-busted
   nginx libnginx-mod-http-lua lua-resty-core lua-cjson wrk

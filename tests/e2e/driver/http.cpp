@@ -83,7 +83,8 @@ HttpResponse http(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &res.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &res.headers);
-  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+                   req.http2 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_1_1);
   if (req.body) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     if (req.chunked) {

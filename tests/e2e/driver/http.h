@@ -15,6 +15,7 @@ struct HttpResponse {
   long status = 0;           // 0 when the transfer failed
   std::string error;         // curl's message when it failed
   std::vector<std::pair<std::string, std::string>> headers;  // final response, in order
+                                                             // (trailers after the headers)
   std::string body;
   double total_ms = 0;
 
@@ -29,6 +30,7 @@ struct HttpRequest {
   std::optional<std::string> body;
   bool chunked = false;                      // send the body with Transfer-Encoding: chunked
   size_t chunk_size = 16384;                 // read callback piece size when chunked
+  bool http2 = false;                        // HTTP/2 without TLS, by prior knowledge (h2c)
   long timeout_ms = 10000;
 };
 

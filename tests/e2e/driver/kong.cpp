@@ -154,10 +154,11 @@ void Kong::prepare() {
   }
   if (!opts_.upstream_port) upstream_ = std::make_unique<Upstream>(dir_);
 
-  auto ports = free_ports(3);
+  auto ports = free_ports(4);
   proxy_port_ = opts_.proxy_port ? opts_.proxy_port : ports[0];
   status_port_ = ports[1];
   admin_port_ = ports[2];
+  if (opts_.http2_listener) http2_port_ = ports[3];
 
   // kong.yml: a service and a route per test route, the plugin on the route.
   json services = json::array();
@@ -167,13 +168,16 @@ void Kong::prepare() {
       route["paths"] = json::array({"/"});
     else
       route["hosts"] = json::array({host_name(r.name)});
+    if (!r.protocols.empty()) route["protocols"] = r.protocols;
     if (r.plugin) {
       json p = *r.plugin;
       p["name"] = opts_.plugin_name;
       route["plugins"] = json::array({p});
     }
     services.push_back({{"name", r.name},
-                        {"url", "http://127.0.0.1:" + std::to_string(upstream_port())},
+                        {"url", r.service_url.empty()
+                                    ? "http://127.0.0.1:" + std::to_string(upstream_port())
+                                    : r.service_url},
                         {"routes", json::array({route})}});
   }
   // JSON is YAML: Kong reads this file as it reads any kong.yml.
@@ -196,7 +200,8 @@ void Kong::prepare() {
       {"declarative_config", kong_yml_.string()},
       {"plugins", opts_.plugin_name},
       {"proxy_listen",
-       "127.0.0.1:" + std::to_string(proxy_port_) + (opts_.reuseport ? " reuseport" : "")},
+       "127.0.0.1:" + std::to_string(proxy_port_) + (opts_.reuseport ? " reuseport" : "") +
+           (http2_port_ ? ", 127.0.0.1:" + std::to_string(http2_port_) + " http2" : "")},
       {"status_listen", "127.0.0.1:" + std::to_string(status_port_)},
       {"admin_listen", "127.0.0.1:" + std::to_string(admin_port_)},
       {"admin_gui_listen", "off"},

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "process.h"
@@ -30,9 +31,14 @@ using json = nlohmann::json;
 inline const std::string kSeedHost = "kong-lua-test.wallarm";
 
 struct Route {
+  Route(std::string route_name, std::optional<json> route_plugin = std::nullopt, bool match_any_host = false)
+      : name(std::move(route_name)), plugin(std::move(route_plugin)), any_host(match_any_host) {}
+
   std::string name;
   std::optional<json> plugin;  // the plugin entity ({"config": {...}}); none = no plugin
   bool any_host = false;       // match every Host (paths "/"): Kong prefers routes with hosts
+  std::string service_url;     // "" = the echo upstream; else e.g. "grpc://127.0.0.1:<port>"
+  std::vector<std::string> protocols;  // the route's; empty = Kong's default (http, https)
 };
 
 struct KongOptions {
@@ -47,6 +53,7 @@ struct KongOptions {
   std::string library;              // WALLARM_LIBRARY (copied in when it exists); "" = built one
   std::vector<std::string> conf;    // further kong.conf lines ("trusted_ips = 0.0.0.0/0")
   bool worker_pid_header = true;    // X-E2E-Worker-Pid on every answer (tests only)
+  bool http2_listener = false;      // a second proxy port speaking HTTP/2 without TLS (h2c)
 };
 
 inline KongOptions kong_options(int workers, bool reuseport = false) {
@@ -92,6 +99,7 @@ class Kong {
   std::string host(const std::string& route) const;       // "Host: <name>"
   std::string host_name(const std::string& route) const;  // <name>
   uint16_t proxy_port() const { return proxy_port_; }
+  uint16_t http2_port() const { return http2_port_; }  // 0 without KongOptions::http2_listener
   std::string status_url(const std::string& path) const;
   std::string admin_url(const std::string& path) const;
   uint16_t upstream_port() const;
@@ -125,7 +133,7 @@ class Kong {
   KongOptions opts_;
   const KongRuntime& runtime_;
   std::unique_ptr<Upstream> upstream_;
-  uint16_t proxy_port_ = 0, status_port_ = 0, admin_port_ = 0;
+  uint16_t proxy_port_ = 0, status_port_ = 0, admin_port_ = 0, http2_port_ = 0;
   std::string library_;
   Child child_;
 };

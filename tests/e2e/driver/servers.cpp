@@ -126,14 +126,23 @@ CapturedMessage CaptureNode::wait_for(const std::function<bool(const CapturedMes
   return {};
 }
 
-CapturedMessage CaptureNode::request_tagged(const std::string& tag) {
-  return wait_for(
+namespace {
+
+CapturedMessage tagged(CaptureNode& node, const std::string& tag, const std::string& part) {
+  return node.wait_for(
       [&](const CapturedMessage& m) {
         return m.header("X-Wallarm-Message-Type") == "request" &&
+               m.header("X-Wallarm-Request-Part") == part &&
                m.embedded_head().find("\r\nX-E2E-Tag: " + tag + "\r\n") != std::string::npos;
       },
       std::chrono::milliseconds(5000));
 }
+
+}  // namespace
+
+CapturedMessage CaptureNode::request_tagged(const std::string& tag) { return tagged(*this, tag, ""); }
+
+CapturedMessage CaptureNode::head_tagged(const std::string& tag) { return tagged(*this, tag, "head"); }
 
 void CaptureNode::block_if(std::function<bool(const CapturedMessage&)> pred) {
   std::lock_guard<std::mutex> lk(mu_);

@@ -76,9 +76,11 @@ class CaptureNode : public TcpServer {
   // (method "") on timeout.
   CapturedMessage wait_for(const std::function<bool(const CapturedMessage&)>& pred,
                            std::chrono::milliseconds timeout);
-  // The request message of the client request that carried `X-E2E-Tag: tag`,
-  // waiting up to 5 s; empty (method "") when none came.
+  // The (whole) request message of the client request that carried
+  // `X-E2E-Tag: tag`, waiting up to 5 s; empty (method "") when none came.
   CapturedMessage request_tagged(const std::string& tag);
+  // Its head-only message (X-Wallarm-Request-Part: head), the same way.
+  CapturedMessage head_tagged(const std::string& tag);
   // Request messages for which `pred` is true are answered 403 (block);
   // every other message passes, as before.
   void block_if(std::function<bool(const CapturedMessage&)> pred);

@@ -155,7 +155,7 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
              {"small", plugin(node_config(capture_url, {{"request_body_limit", 1000}}))}});
   kong.start();
 
-  SUBCASE("2 MiB body, buffered to a file by nginx, cut at the 1 MiB default limit") {
+  SUBCASE("2 MiB body: its head judged alone first, then the body from nginx's file, cut at the 128 KiB default limit") {
     const std::string body = random_bytes(2 * 1024 * 1024, 11);
     const std::string tag = unique_tag("large");
     HttpRequest req;
@@ -170,17 +170,23 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     CHECK(echo["body_len"].get<size_t>() == body.size());
     CHECK(echo["body_md5"] == md5_hex(body));
 
+    CapturedMessage head = capture.head_tagged(tag);
+    REQUIRE(head.method == "POST");
+    CHECK(head.header("X-Wallarm-Body-Truncated") == "2097152");
+    CHECK(head.embedded_body().empty());
     CapturedMessage m = capture.request_tagged(tag);
     REQUIRE(m.method == "POST");
+    CHECK(m.header("X-Wallarm-Request-Id") == head.header("X-Wallarm-Request-Id"));
+    CHECK(m.embedded_head() == head.embedded_head());
     CHECK(m.header("X-Wallarm-Body-Truncated") == "2097152");
     CHECK(m.embedded_head().rfind("POST /upload HTTP/1.1\r\n", 0) == 0);
     CHECK(m.embedded_head().find("\r\nContent-Length: 2097152\r\n") != std::string::npos);
     const std::string got = m.embedded_body();
-    CHECK(got.size() == 1048576);
-    CHECK((got == body.substr(0, 1048576)));
+    CHECK(got.size() == 131072);
+    CHECK((got == body.substr(0, 131072)));
   }
 
-  SUBCASE("chunked 300 KB body: de-chunked, complete at the upstream and at the node") {
+  SUBCASE("chunked 300 KB body: head alone first (length unknown), then de-chunked and cut at the limit") {
     const std::string body = random_bytes(300000, 12);
     const std::string tag = unique_tag("chunked");
     HttpRequest req;
@@ -197,12 +203,16 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     CHECK(echo["body_len"].get<size_t>() == body.size());
     CHECK(echo["body_md5"] == md5_hex(body));
 
+    CapturedMessage head = capture.head_tagged(tag);
+    REQUIRE(head.method == "POST");
+    CHECK(head.header("X-Wallarm-Body-Truncated").empty());
+    CHECK(head.embedded_body().empty());
     CapturedMessage m = capture.request_tagged(tag);
     REQUIRE(m.method == "POST");
-    CHECK(m.header("X-Wallarm-Body-Truncated").empty());
+    CHECK(m.header("X-Wallarm-Body-Truncated") == "300000");
     CHECK(m.embedded_head().find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
-    CHECK(m.embedded_body().size() == body.size());
-    CHECK((m.embedded_body() == body));
+    CHECK(m.embedded_body().size() == 131072);
+    CHECK((m.embedded_body() == body.substr(0, 131072)));
   }
 
   SUBCASE("in-memory body over a configured 1000-byte limit") {

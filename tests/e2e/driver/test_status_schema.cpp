@@ -186,7 +186,7 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
     CHECK(c["timeout_ms"] == 1000);
     CHECK(c["fallback"] == "pass");
     CHECK(c["inspect_request_body"] == true);
-    CHECK(c["request_body_limit"] == 1048576);
+    CHECK(c["request_body_limit"] == 131072);
     CHECK(c["inspect_response"] == true);
     CHECK(c["inspect_response_body"] == true);
     CHECK(c["response_body_limit"] == 16384);

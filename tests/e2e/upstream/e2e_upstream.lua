@@ -9,6 +9,8 @@
 --   e2e_chunked=1     no Content-Length: the body goes out in several flushed
 --                     pieces, so nginx sends it chunked
 --   e2e_delay_ms=N    wait N ms before answering
+-- A WebSocket upgrade (Upgrade: websocket) is answered 101, and the bytes
+-- that follow are echoed back raw until the client closes.
 -- A request carrying X-E2E-Tag is counted, and the control port answers
 -- GET /seen?tag=T with {"count": n}, so a test can tell whether a request
 -- reached the upstream.
@@ -22,10 +24,35 @@ local function pattern_body(n)
   return unit:rep(reps) .. unit:sub(1, n - reps * #unit)
 end
 
+local WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+local function websocket()
+  local key = ngx.var.http_sec_websocket_key or ""
+  ngx.status = 101
+  ngx.header["Upgrade"] = "websocket"
+  ngx.header["Connection"] = "Upgrade"
+  ngx.header["Sec-WebSocket-Accept"] = ngx.encode_base64(ngx.sha1_bin(key .. WEBSOCKET_GUID))
+  ngx.send_headers()
+  ngx.flush(true)
+  local sock = assert(ngx.req.socket(true))
+  sock:settimeout(30000)
+  while true do
+    local data, err, partial = sock:receive(1)
+    data = data or partial
+    if not data or data == "" then
+      return ngx.exit(ngx.HTTP_OK)
+    end
+    sock:send(data)
+  end
+end
+
 function _M.echo()
   local args = ngx.req.get_uri_args()
   local tag = ngx.var.http_x_e2e_tag
   if tag then ngx.shared.e2e_seen:incr(tag, 1, 0) end
+  if (ngx.var.http_upgrade or ""):lower() == "websocket" then
+    return websocket()
+  end
 
   ngx.req.read_body()
   local body = ngx.req.get_body_data()
