@@ -351,6 +351,8 @@ int run(const Options& opt) {
   const int C = opt.connections, S = opt.seconds;
   Load typical{"/", C, S, 0, 0};
   Load large{"/large", C, S, 64 * 1024, 0};
+  // Over 64 KiB: the plugin sends the head alone first, then the whole request.
+  Load larger{"/large", C, S, 96 * 1024, 0};
   Load slow{"/", 200, S, 0, 0};
   std::vector<Config> configs = {
       {"no plugin (ceiling)", "none", typical},
@@ -362,6 +364,8 @@ int run(const Options& opt) {
       {"plugin, node takes 5 ms, 200 connections", "slow", slow},
       {"no plugin, 64 KiB bodies, 256 KiB answers", "none", large},
       {"plugin, 64 KiB bodies, 256 KiB answers", "blocking", large},
+      {"no plugin, 96 KiB bodies, 256 KiB answers", "none", larger},
+      {"plugin, 96 KiB bodies (head judged first), 256 KiB answers", "blocking", larger},
       {"plugin, node with CRS", "crs", typical},
   };
   std::vector<Config> selected;
