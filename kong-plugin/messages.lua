@@ -6,6 +6,7 @@ local ngx = ngx
 local kong = kong
 local str_sub = string.sub
 local str_find = string.find
+local str_match = string.match
 local tonumber = tonumber
 local type = type
 local pcall = pcall
@@ -125,12 +126,19 @@ local function withheld_length()
   return size
 end
 
+-- An absolute-form request-target ("GET http://host/path?q HTTP/1.1", as
+-- sent to a proxy), whole, from the request line: Kong's path drops the
+-- scheme and host that nginx routed on. nil for any other form.
+local function absolute_target(request_line)
+  return str_match(request_line, "^%S+ (%a[%w+.-]*://.-) HTTP/%d")
+      or str_match(request_line, "^%S+ (%a[%w+.-]*://%S*)$")  -- HTTP/0.9
+end
+
 -- The host the client named: $host, but not the server's own name, which
 -- $host falls back to when the client named none (HTTP/1.0 without Host).
-local function client_host()
-  local host = ngx.var.host
-  if ngx.var.http_host or str_find(ngx.var.request or "", "^%S+ %a[%w+.-]*://") then
-    return host
+local function client_host(absolute)
+  if ngx.var.http_host or absolute then
+    return ngx.var.host
   end
   return nil
 end
@@ -174,8 +182,9 @@ function _M.request_head(ctx)
   local msg = ctx.request_msg or { type = "request", headers = {} }
   ctx.request_msg = msg
 
+  local absolute = absolute_target(ngx.var.request or "")
   msg.method = kong.request.get_method()
-  msg.uri = kong.request.get_path_with_query()
+  msg.uri = absolute or kong.request.get_path_with_query()
   msg.version = version_string(kong.request.get_http_version())
   local headers = msg.headers
   local n = header_list and header_list(headers)
@@ -188,7 +197,7 @@ function _M.request_head(ctx)
   msg.body_total = tonumber(kong.request.get_header("content-length"))
   msg.request_id = ctx.request_id
   msg.client_ip = kong.client.get_forwarded_ip()
-  msg.host = client_host()
+  msg.host = client_host(absolute)
   return msg
 end
 

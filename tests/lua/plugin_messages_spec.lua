@@ -66,6 +66,18 @@ describe("plugin messages", function()
     assert.equal("api.example", host_of({ host = "api.example", http_host = "api.example:8000" }))
   end)
 
+  it("passes an absolute-form target whole, any other as Kong's path with query", function()
+    local function uri_of(request, path)
+      return load_messages({ uri = path, var = { host = "h", request = request } })
+        .request(conf, { request_id = "r1" }).uri
+    end
+    assert.equal("http://abs.example/p?q=1",
+                 uri_of("GET http://abs.example/p?q=1 HTTP/1.1", "/p?q=1"))
+    assert.equal("http://abs.example/p", uri_of("GET http://abs.example/p", "/p"))  -- HTTP/0.9
+    assert.equal("/p?q=1", uri_of("GET /p?q=1 HTTP/1.1", "/p?q=1"))
+    assert.equal("/p", uri_of(nil, "/p"))
+  end)
+
   it("takes the body from memory, or names nginx's file for the library to read", function()
     local msg = load_messages({ body = "abc", header = { ["content-length"] = "3" } })
       .request(conf, {})

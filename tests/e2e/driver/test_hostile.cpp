@@ -732,13 +732,24 @@ TEST_CASE("e2e: hostile input: HTTP/1.0, HTTP/0.9 and pipelined requests are eac
     CHECK(mb.embedded_head() == "GET /" + b + " HTTP/1.0\r\n\r\n");
     CHECK(mb.header("X-Wallarm-Forwarded-Host").empty());
 
-    // No Host, but an absolute-form target: its host is the one named.
+    // No Host, but an absolute-form target: its host is the one named, and
+    // the node gets the target whole, as nginx routed on it.
     const std::string d = new_marker();
-    ex = s.exchange("cap", "GET http://abs.example/" + d + " HTTP/1.0\r\n\r\n");
+    ex = s.exchange("cap", "GET http://abs.example/" + d + "?y=2 HTTP/1.0\r\n\r\n");
     REQUIRE(ex.responses.size() == 1);
     CapturedMessage md = s.message_for(d);
     REQUIRE(md.method == "POST");
     CHECK(md.header("X-Wallarm-Forwarded-Host") == "abs.example");
+    CHECK(first_line(md.body) == "GET http://abs.example/" + d + "?y=2 HTTP/1.0");
+
+    // With a Host that differs: still the target as sent.
+    const std::string e = new_marker();
+    ex = s.exchange("cap", "GET http://abs.example/" + e + " HTTP/1.1\r\nHost: other.example\r\n\r\n");
+    REQUIRE(ex.responses.size() == 1);
+    CapturedMessage me = s.message_for(e);
+    REQUIRE(me.method == "POST");
+    CHECK(first_line(me.body) == "GET http://abs.example/" + e + " HTTP/1.1");
+    CHECK(me.header("X-Wallarm-Forwarded-Host") == "abs.example");
 
     // HTTP/1.0 keep-alive, two requests in one write.
     const std::string c1 = new_marker(), c2 = new_marker();
