@@ -19,6 +19,7 @@
 using node::Attack;
 using node::MessageType;
 using node::Metrics;
+using node::Shape;
 using namespace std::chrono_literals;
 
 namespace {
@@ -229,7 +230,8 @@ TEST_CASE("metrics: a fresh instance exposes every family, all zero") {
         "wallarm_node_responses_uncorrelated_total", "wallarm_node_out_of_band_total",
         "wallarm_node_inspection_seconds", "wallarm_node_tracked_requests",
         "wallarm_node_detector_errors_total", "wallarm_node_info", "wallarm_node_overlimit_total",
-        "wallarm_node_head_messages_total"}) {
+        "wallarm_node_head_messages_total", "wallarm_node_messages_by_shape_total",
+        "wallarm_node_messages_rejected_total"}) {
     CHECK_MESSAGE(text.find(std::string("# TYPE ") + family + " ") != std::string::npos, family);
     CHECK_MESSAGE(text.find(std::string("# HELP ") + family + " ") != std::string::npos, family);
   }
@@ -237,6 +239,8 @@ TEST_CASE("metrics: a fresh instance exposes every family, all zero") {
   CHECK(text.find("# TYPE wallarm_node_tracked_requests gauge\n") != std::string::npos);
   CHECK(text.find("# TYPE wallarm_node_messages_total counter\n") != std::string::npos);
   CHECK(find(samples, "wallarm_node_messages_total", {{"type", "health"}}) == 0);
+  CHECK(find(samples, "wallarm_node_messages_by_shape_total", {{"shape", "multipart"}}) == 0);
+  CHECK(find(samples, "wallarm_node_messages_rejected_total", {{"reason", "connector_info"}}) == 0);
   CHECK(find(samples, "wallarm_node_overlimit_total") == 0);
   CHECK(find(samples, "wallarm_node_head_messages_total") == 0);
   CHECK(find(samples, "wallarm_node_verdicts_total", {{"verdict", "block"}}) == 0);
@@ -248,10 +252,12 @@ TEST_CASE("metrics: a fresh instance exposes every family, all zero") {
 
 TEST_CASE("metrics: counters count") {
   Metrics m;
-  m.count_message(MessageType::request);
-  m.count_message(MessageType::request);
-  m.count_message(MessageType::response);
-  m.count_message(MessageType::health);
+  m.count_message(MessageType::request, Shape::v1);
+  m.count_message(MessageType::request, Shape::mirror);
+  m.count_message(MessageType::response, Shape::multipart);
+  m.count_message(MessageType::health, Shape::v1);
+  m.count_rejected_connector_info();
+  m.count_rejected_connector_info();
   m.count_verdict(true);
   m.count_verdict(false);
   m.count_verdict(false);
@@ -280,6 +286,10 @@ TEST_CASE("metrics: counters count") {
   CHECK(find(s, "wallarm_node_messages_total", {{"type", "request"}}) == 2);
   CHECK(find(s, "wallarm_node_messages_total", {{"type", "response"}}) == 1);
   CHECK(find(s, "wallarm_node_messages_total", {{"type", "health"}}) == 1);
+  CHECK(find(s, "wallarm_node_messages_by_shape_total", {{"shape", "v1"}}) == 2);
+  CHECK(find(s, "wallarm_node_messages_by_shape_total", {{"shape", "mirror"}}) == 1);
+  CHECK(find(s, "wallarm_node_messages_by_shape_total", {{"shape", "multipart"}}) == 1);
+  CHECK(find(s, "wallarm_node_messages_rejected_total", {{"reason", "connector_info"}}) == 2);
   CHECK(find(s, "wallarm_node_verdicts_total", {{"verdict", "block"}}) == 1);
   CHECK(find(s, "wallarm_node_verdicts_total", {{"verdict", "pass"}}) == 2);
   CHECK(find(s, "wallarm_node_attacks_total", {{"type", "sqli"}}) == 2);
@@ -370,7 +380,7 @@ TEST_CASE("metrics: counting from many threads while scraping loses nothing") {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPer; ++i) {
-        m.count_message(MessageType::request);
+        m.count_message(MessageType::request, Shape::mirror);
         m.count_verdict(i % 2 == 0);
         m.count_attacks({{"sqli", "query", 1}});
         m.count_malformed(t % 2 ? "bad_head" : "bad_message_type");
@@ -387,6 +397,7 @@ TEST_CASE("metrics: counting from many threads while scraping loses nothing") {
   const auto s = parse(m.prometheus());
   constexpr double total = kThreads * kPer;
   CHECK(find(s, "wallarm_node_messages_total", {{"type", "request"}}) == total);
+  CHECK(find(s, "wallarm_node_messages_by_shape_total", {{"shape", "mirror"}}) == total);
   CHECK(find(s, "wallarm_node_verdicts_total", {{"verdict", "block"}}) == total / 2);
   CHECK(find(s, "wallarm_node_attacks_total", {{"type", "sqli"}}) == total);
   CHECK(find(s, "wallarm_node_malformed_total", {{"reason", "bad_head"}}) == total / 2);

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "modsec_detector.h"
+#include "running_node.h"
 #include "server.h"
 #include "wallarm.h"
 
@@ -27,54 +28,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The detector is loaded once: CRS takes a while to parse.
-node::Detector& crs() {
-  static std::unique_ptr<node::Detector> detector = [] {
-    std::string err;
-    auto d = node::make_modsecurity_detector(WALLARM_NODE_MODSECURITY_CONFIG, 2, &err);
-    REQUIRE_MESSAGE(d != nullptr, err);
-    return d;
-  }();
-  return *detector;
-}
-
-// A node serving on an ephemeral loopback port for the life of the object.
-struct RunningNode {
-  node::Config cfg;
-  std::unique_ptr<node::Detector> none;
-  std::unique_ptr<node::AttackStore> store;
-  std::unique_ptr<node::Metrics> metrics;
-  std::unique_ptr<node::NodeServer> server;
-  std::thread thread;
-
-  // detector: instead of CRS or none, when given.
-  explicit RunningNode(node::Mode mode, bool with_crs = true,
-                       void (*tune)(node::Config&) = nullptr, node::Detector* detector = nullptr) {
-    cfg.port = 0;
-    cfg.mode = mode;
-    cfg.threads = 16;
-    if (tune) tune(cfg);
-    if (detector == nullptr && with_crs) detector = &crs();
-    if (detector == nullptr) {
-      none = node::make_none_detector();
-      detector = none.get();
-    }
-    node::StoreOptions options;
-    options.window = std::chrono::milliseconds(cfg.correlation_window_ms);
-    store = std::make_unique<node::AttackStore>(options);
-    metrics = std::make_unique<node::Metrics>(node::mode_name(mode), detector->name());
-    server = std::make_unique<node::NodeServer>(cfg, *detector, *store, *metrics);
-    std::string err;
-    REQUIRE_MESSAGE(server->bind(&err), err);
-    thread = std::thread([this] { server->serve(); });
-  }
-  ~RunningNode() {
-    server->stop();
-    thread.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()) + "/"; }
-  httplib::Client client() const { return httplib::Client("127.0.0.1", server->port()); }
-};
+using node_test::attacks_json;
+using node_test::crs;
+using node_test::RunningNode;
 
 // The connector side: libwallarm's engine and one target at the node.
 struct Connector {
@@ -138,13 +94,6 @@ Connector::Sent passwd(std::string id = "req-1") {
   s.uri = "/etc/passwd";
   s.id = std::move(id);
   return s;
-}
-
-nlohmann::json attacks_json(const RunningNode& n) {
-  auto res = n.client().Get("/attacks.json");
-  REQUIRE(res);
-  REQUIRE(res->status == 200);
-  return nlohmann::json::parse(res->body);
 }
 
 }  // namespace
@@ -258,7 +207,12 @@ TEST_CASE("node server: the attacks page is HTML for browsers and escapes what c
 TEST_CASE("node server: malformed messages get 400 with a reason, counted, and the node lives on") {
   RunningNode n(node::Mode::block, false);
   auto cl = n.client();
-  auto res = cl.Post("/", "GET / HTTP/1.1\r\n\r\n", "message/http");  // no protocol headers
+  // Without connector headers it is no message at all (docs/protocol.md 12.4).
+  auto res = cl.Post("/", "GET / HTTP/1.1\r\n\r\n", "message/http");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  CHECK(res->body.rfind("connector_info", 0) == 0);
+  res = cl.Post("/", {{"X-Wallarm-Protocol", "2"}}, "GET / HTTP/1.1\r\n\r\n", "message/http");
   REQUIRE(res);
   CHECK(res->status == 400);
   CHECK(res->body.rfind("bad_protocol_version", 0) == 0);
@@ -294,6 +248,8 @@ TEST_CASE("node server: malformed messages get 400 with a reason, counted, and t
   CHECK(metrics->body.find("wallarm_node_malformed_total{reason=\"bad_protocol_version\"} 1") !=
         std::string::npos);
   CHECK(metrics->body.find("wallarm_node_malformed_total{reason=\"bad_head\"} 2") != std::string::npos);
+  CHECK(metrics->body.find("wallarm_node_messages_rejected_total{reason=\"connector_info\"} 1\n") !=
+        std::string::npos);
   Connector c(n.url());
   CHECK(c.request(passwd()).code == WALLARM_OK);  // still serving
 }

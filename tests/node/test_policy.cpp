@@ -158,3 +158,25 @@ TEST_CASE("config: the processing time limit") {
         "process_time_limit_ms: must be a number between 0 and 60000, not 70000");
   std::remove(path);
 }
+
+TEST_CASE("config: the external health check's path") {
+  node::Config cfg;
+  CHECK(cfg.external_health_path == "/wallarm-external-health");
+  REQUIRE(configure({"--external-health-path", "/ready"}, cfg) == "");
+  CHECK(cfg.external_health_path == "/ready");
+  REQUIRE(configure({"--external-health-path", ""}, cfg) == "");
+  CHECK(cfg.external_health_path.empty());  // turned off
+  CHECK(configure({"--external-health-path", "ready"}, cfg).rfind("external_health_path:", 0) == 0);
+
+  char path[] = "/tmp/node-config-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << R"({"external_health_path": "/health/external"})";
+  node::Config from_file;
+  REQUIRE(configure({"--config", path}, from_file) == "");
+  CHECK(from_file.external_health_path == "/health/external");
+  std::ofstream(path) << R"({"external_health_path": 1})";
+  CHECK(configure({"--config", path}, from_file).rfind("external_health_path:", 0) == 0);
+  std::remove(path);
+}

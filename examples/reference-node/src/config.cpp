@@ -9,8 +9,9 @@ namespace node {
 
 const char* const kUsage = R"(usage: wallarm-reference-node [options]
 
-A filtering node for the Wallarm connector's protocol v1 (docs/protocol.md),
-with ModSecurity and the OWASP Core Rule Set as its detection engine.
+A filtering node for the Wallarm connector's protocol (docs/protocol.md): v1,
+and the mirror and multipart shapes of section 12, told apart by their
+headers. ModSecurity and the OWASP Core Rule Set are its detection engine.
 
   --config FILE             JSON config file; the options below override it
   --listen HOST:PORT        address to serve on (default 127.0.0.1:5000; port 0 = any)
@@ -28,13 +29,17 @@ with ModSecurity and the OWASP Core Rule Set as its detection engine.
   --process-time-limit-ms N answer a request as an overlimit_res attack when its
                             inspection takes longer (default 500; 0 = no limit)
   --port-file FILE          write the bound port to FILE once listening
+  --external-health-path P  GET P answers 200 ok, for an external health check
+                            (default /wallarm-external-health; "" = none)
   --help                    this text
 
 Config file fields: listen, mode, engine, modsecurity_config, denylist, graylist,
 attack_log, threads, detectors, window_ms, keep_attacks, delay_ms,
-process_time_limit_ms.
-Endpoints: POST any path = protocol messages; GET /attacks (JSON, or HTML
-for browsers), /attacks.json, /attacks.html, /metrics, /healthz.
+process_time_limit_ms, external_health_path.
+Endpoints: any request with connector headers, on any path and with any
+method httplib routes, is a message. Without them: GET /attacks (JSON, or
+HTML for browsers), /attacks.json, /attacks.html, /metrics, /healthz and the
+external health path; anything else is refused with 400 (connector_info).
 )";
 
 namespace {
@@ -68,6 +73,13 @@ std::string set_engine(Config& cfg, const std::string& value) {
   return "";
 }
 
+std::string set_external_health_path(Config& cfg, const std::string& value) {
+  if (!value.empty() && value.front() != '/')
+    return "external_health_path: must be empty or a path starting with /, not " + value;
+  cfg.external_health_path = value;
+  return "";
+}
+
 std::string add_ip(IpList& list, const char* field, const std::string& value) {
   return list.add(value) ? "" : std::string(field) + ": not an address or CIDR range: " + value;
 }
@@ -96,7 +108,7 @@ std::string load_file(Config& cfg, const std::string& path) {
   static const char* const known[] = {"listen",     "mode",      "engine",      "modsecurity_config",
                                       "denylist",   "graylist",  "attack_log",  "threads",
                                       "detectors",  "window_ms", "keep_attacks", "delay_ms",
-                                      "process_time_limit_ms"};
+                                      "process_time_limit_ms", "external_health_path"};
   for (auto& [key, value] : j.items()) {
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
@@ -134,6 +146,8 @@ std::string load_file(Config& cfg, const std::string& path) {
       text("engine", [&](const std::string& v) { return set_engine(cfg, v); }),
       text("modsecurity_config", assign(cfg.modsecurity_config)),
       text("attack_log", assign(cfg.attack_log)),
+      text("external_health_path",
+           [&](const std::string& v) { return set_external_health_path(cfg, v); }),
       list("denylist", cfg.denylist),
       list("graylist", cfg.graylist),
       number("threads", cfg.threads, 4, 4096),
@@ -182,6 +196,7 @@ std::string configure(int argc, char** argv, Config& cfg, bool* help) {
     else if (opt == "--process-time-limit-ms")
       err = set_count(cfg.process_time_limit_ms, "process-time-limit-ms", value, 0, 60000);
     else if (opt == "--port-file") cfg.port_file = value;
+    else if (opt == "--external-health-path") err = set_external_health_path(cfg, value);
     else return opt + ": unknown option (see --help)";
     if (!err.empty()) return err;
   }

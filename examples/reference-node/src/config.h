@@ -25,6 +25,9 @@ struct Config {
   unsigned delay_ms = 0;               // added before each verdict (slow-node tests)
   unsigned process_time_limit_ms = 500;  // detector time per request; 0 = no limit
   std::string port_file;               // where to write the bound port
+  // GET here answers 200 to an external health check (the Native Node's
+  // external_health_check.endpoint); empty = none.
+  std::string external_health_path = "/wallarm-external-health";
 };
 
 // Fills cfg from argv. Returns "" on success, else an error naming the

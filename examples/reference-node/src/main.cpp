@@ -1,5 +1,6 @@
-// wallarm-reference-node: a filtering node for the connector's protocol v1,
-// for laptops, CI and tests. See --help and examples/reference-node/README.md.
+// wallarm-reference-node: a filtering node for the connector's protocol (v1,
+// mirror and multipart), for laptops, CI and tests. See --help and
+// examples/reference-node/README.md.
 #include <signal.h>
 
 #include <atomic>

@@ -1,6 +1,7 @@
 #pragma once
-// One protocol v1 message as the node receives it (docs/protocol.md):
-// the outer metadata, decoded, and the embedded HTTP message, split.
+// One message as the node receives it, whatever its shape (docs/protocol.md
+// 12.4): the connector's metadata, decoded, and the client's request or the
+// upstream's response, split into its fields.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@ namespace node {
 
 enum class MessageType { request, response, health };
 
+// How the message travelled: protocol v1 (sections 1 to 11), or one of the
+// shapes of Wallarm's own connectors (section 12).
+enum class Shape { v1, mirror, multipart };
+
 struct Header {
   std::string name;
   std::string value;
@@ -18,6 +23,7 @@ struct Header {
 
 struct Message {
   MessageType type = MessageType::request;
+  Shape shape = Shape::v1;
   // Outer headers, percent-decoded.
   std::string request_id;
   std::string client_ip;
@@ -29,14 +35,19 @@ struct Message {
   // it passes, the full request follows with the same request id.
   bool head_only = false;
   std::optional<uint64_t> truncated_from;  // original body length when cut
-  uint32_t escaped = 0;                    // bytes escaped in the embedded head
+  // Bytes escaped in the head: the connector's count (X-Wallarm-Escaped),
+  // plus those the node escaped itself to keep a mirror or multipart
+  // message's method, target and headers in the form v1 carries them.
+  uint32_t escaped = 0;
 
-  // The embedded message (request or response messages only).
+  // The client's request or the upstream's response (request or response
+  // messages only). method, target and header names never hold a byte that
+  // docs/protocol.md section 5 escapes, whatever the shape.
   std::string method;   // request
   std::string target;   // request: request-target as sent (path?query)
   std::string version;  // "1.1"
   int status = 0;       // response
-  std::vector<Header> headers;  // in order, as sent
+  std::vector<Header> headers;  // in order, as sent (mirror: see mirror_parser.h)
   std::string body;
 
   // Request-target parts.

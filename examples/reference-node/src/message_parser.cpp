@@ -1,37 +1,19 @@
 #include "message_parser.h"
 
-#include <charconv>
 #include <cstring>
 
+#include "ascii.h"
+#include "connector_fields.h"
 #include "protocol_names.h"
 
 namespace node {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 int hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
-}
-
-std::optional<uint64_t> decimal(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 ParseError error(const char* reason, std::string detail) { return {reason, std::move(detail)}; }
@@ -79,7 +61,7 @@ std::optional<ParseError> parse_embedded(Message& m, std::string body, const Par
     // The reason phrase may be empty, and its space missing.
     std::string_view code_text = start.substr(sp1 + 1, sp2 == std::string_view::npos ? sp2 : sp2 - sp1 - 1);
     auto version = version_of(start.substr(0, sp1));
-    auto code = decimal(code_text);
+    auto code = parse_decimal(code_text);
     if (!version || !code || code_text.size() != 3 || *code < 100)
       return error("bad_start_line", "the embedded status line is not HTTP/version SP code SP reason");
     m.version = *version;
@@ -109,7 +91,7 @@ std::optional<ParseError> parse_embedded(Message& m, std::string body, const Par
 
 const std::string* Message::header(const std::string& name) const {
   for (const auto& h : headers)
-    if (iequals(h.name, name)) return &h.value;
+    if (ascii_iequals(h.name, name)) return &h.value;
   return nullptr;
 }
 
@@ -150,45 +132,12 @@ std::variant<Message, ParseError> parse_message(const OuterHeaders& outer, std::
                  std::string(protocol::kMessageType) + " must be request, response or health");
 
   auto content_type = outer("Content-Type");
-  if (!content_type || !iequals(*content_type, protocol::kContentType))
+  if (!content_type || !ascii_iequals(*content_type, protocol::kContentType))
     return error("bad_content_type", "Content-Type must be message/http");
 
   // Outer values are percent-encoded (docs/protocol.md 3.2).
-  struct Field {
-    const char* name;
-    std::string* into;
-  } fields[] = {{protocol::kRequestId, &m.request_id},
-                {protocol::kForwardedFor, &m.client_ip},
-                {protocol::kForwardedHost, &m.host},
-                {protocol::kConnectorType, &m.connector_type},
-                {protocol::kConnectorVersion, &m.connector_version}};
-  for (const Field& f : fields) {
-    auto raw = outer(f.name);
-    if (!raw) continue;
-    auto decoded = percent_decode(*raw);
-    if (!decoded) return error("bad_outer_escape", std::string(f.name) + " has a bad %-escape");
-    *f.into = std::move(*decoded);
-  }
-  if (m.request_id.empty())
-    return error("missing_request_id", std::string(protocol::kRequestId) + " is required");
+  if (auto why = read_connector_fields(outer, m)) return *why;
   if (auto oob = outer(protocol::kOutOfBand)) m.out_of_band = *oob == "1";
-  if (auto part = outer(protocol::kRequestPart)) {
-    if (m.type != MessageType::request || *part != protocol::kHeadPart)
-      return error("bad_outer_header",
-                   std::string(protocol::kRequestPart) + " must be head, on request messages only");
-    m.head_only = true;
-  }
-  if (auto cut = outer(protocol::kBodyTruncated)) {
-    m.truncated_from = decimal(*cut);
-    if (!m.truncated_from)
-      return error("bad_outer_header", std::string(protocol::kBodyTruncated) + " must be a length");
-  }
-  if (auto escaped = outer(protocol::kEscaped)) {
-    auto n = decimal(*escaped);
-    if (!n || *n > UINT32_MAX)
-      return error("bad_outer_header", std::string(protocol::kEscaped) + " must be a count");
-    m.escaped = static_cast<uint32_t>(*n);
-  }
   if (auto why = parse_embedded(m, std::move(body), limits)) return *why;
   // The body comes with the full request message that follows a head.
   if (m.head_only && !m.body.empty())

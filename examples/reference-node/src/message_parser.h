@@ -1,7 +1,8 @@
 #pragma once
-// Outer request -> node::Message, following docs/protocol.md. Every refusal
-// carries a short fixed reason (for counters) and a sentence (for the 400
-// answer body).
+// Protocol v1: outer request -> node::Message, following docs/protocol.md
+// sections 1 to 11 (mirror_parser.h and multipart_parser.h read the shapes
+// of section 12). Every refusal carries a short fixed reason (for counters)
+// and a sentence (for the 400 answer body).
 #include <functional>
 #include <optional>
 #include <string>

@@ -91,9 +91,15 @@ void prometheus_append_label_value(std::string& out, std::string_view value) {
 
 Metrics::Metrics(std::string_view mode, std::string_view engine) : mode_(mode), engine_(engine) {}
 
-void Metrics::count_message(MessageType type) noexcept {
+void Metrics::count_message(MessageType type, Shape shape) noexcept {
   const auto i = static_cast<size_t>(type);
   if (i < std::size(messages_)) messages_[i].fetch_add(1, relaxed);
+  const auto j = static_cast<size_t>(shape);
+  if (j < std::size(shapes_)) shapes_[j].fetch_add(1, relaxed);
+}
+
+void Metrics::count_rejected_connector_info() noexcept {
+  rejected_connector_info_.fetch_add(1, relaxed);
 }
 
 void Metrics::count_verdict(bool block) noexcept {
@@ -180,6 +186,22 @@ std::string Metrics::prometheus() const {
   for (size_t i = 0; i < std::size(kTypes); ++i) {
     sample(out, "wallarm_node_messages_total", "type", kTypes[i], messages_[i].load(relaxed));
   }
+
+  header(out, "wallarm_node_messages_by_shape_total", "counter",
+         "Protocol messages received, by shape: v1, mirror or multipart.");
+  static constexpr const char* kShapes[] = {"v1", "mirror", "multipart"};
+  static_assert(static_cast<size_t>(Shape::v1) == 0 && static_cast<size_t>(Shape::mirror) == 1 &&
+                static_cast<size_t>(Shape::multipart) == 2);
+  for (size_t i = 0; i < std::size(kShapes); ++i) {
+    sample(out, "wallarm_node_messages_by_shape_total", "shape", kShapes[i],
+           shapes_[i].load(relaxed));
+  }
+
+  header(out, "wallarm_node_messages_rejected_total", "counter",
+         "Requests refused as no message at all, by reason (connector_info: no connector "
+         "headers, and not one of the node's pages).");
+  sample(out, "wallarm_node_messages_rejected_total", "reason", "connector_info",
+         rejected_connector_info_.load(relaxed));
 
   header(out, "wallarm_node_verdicts_total", "counter", "Verdicts answered to request messages.");
   sample(out, "wallarm_node_verdicts_total", "verdict", "pass", verdicts_pass_.load(relaxed));

@@ -34,8 +34,13 @@ class Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // wallarm_node_messages_total{type}
-  void count_message(MessageType type) noexcept;
+  // wallarm_node_messages_total{type} and
+  // wallarm_node_messages_by_shape_total{shape}
+  void count_message(MessageType type, Shape shape) noexcept;
+  // wallarm_node_messages_rejected_total{reason="connector_info"}: a
+  // request that was no message (no connector headers, docs/protocol.md
+  // 12.4) and asked for none of the node's pages
+  void count_rejected_connector_info() noexcept;
   // wallarm_node_batches_total: batches accepted (their messages are
   // counted in wallarm_node_messages_total one by one)
   void count_batch() noexcept;
@@ -77,6 +82,8 @@ class Metrics {
   void count_label(std::map<std::string, uint64_t, std::less<>>& family, std::string_view value);
 
   Counter messages_[3]{};  // by MessageType
+  Counter shapes_[3]{};    // by Shape
+  Counter rejected_connector_info_{0};
   Counter verdicts_pass_{0}, verdicts_block_{0};
   Counter correlated_{0}, uncorrelated_{0};
   Counter out_of_band_{0};

@@ -1,7 +1,8 @@
 #pragma once
-// Protocol v1 names as the node reads them (docs/protocol.md). The
+// Protocol names as the node reads them (docs/protocol.md). The v1
 // conformance tests parse messages made by libwallarm's serializer, which
-// keeps this table and the connector's in agreement.
+// keeps the v1 part of this table and the connector's in agreement; the
+// section 12 names have no serializer yet.
 #include <string_view>
 
 namespace node::protocol {
@@ -22,6 +23,18 @@ inline constexpr const char* kBodyTruncated = "X-Wallarm-Body-Truncated";
 inline constexpr const char* kEscaped = "X-Wallarm-Escaped";
 inline constexpr const char* kRequestPart = "X-Wallarm-Request-Part";
 inline constexpr const char* kBatchCount = "X-Wallarm-Batch-Count";
+
+// Section 12: the mirror and multipart shapes.
+inline constexpr std::string_view kConnectorHeaderPrefix = "X-Wallarm-";
+inline constexpr const char* kConnectorMode = "X-Wallarm-Connector-Mode";
+inline constexpr const char* kMethod = "X-Wallarm-Method";
+inline constexpr const char* kRequestTarget = "X-Wallarm-Request-Target";
+inline constexpr const char* kResponseStatus = "X-Wallarm-Response-Status";
+inline constexpr std::string_view kOutOfBandMode = "out-of-band";  // X-Wallarm-Connector-Mode
+inline constexpr std::string_view kMultipartContentType = "multipart/form-data";
+inline constexpr std::string_view kBoundaryPrefix = "WallarmBoundary";
+inline constexpr std::string_view kHeadersPart = "headers";  // form-data part names
+inline constexpr std::string_view kBodyPart = "body";
 
 inline constexpr std::string_view kRequest = "request";
 inline constexpr std::string_view kResponse = "response";

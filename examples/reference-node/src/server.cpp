@@ -9,7 +9,11 @@
 
 #include "attacks_view.h"
 #include "batch_parser.h"
+#include "httplib_message.h"
 #include "message_parser.h"
+#include "message_shape.h"
+#include "mirror_parser.h"
+#include "multipart_parser.h"
 #include "protocol_names.h"
 
 namespace node {
@@ -53,27 +57,26 @@ NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store
     listen_fd_ = sock;
   });
 
-  http_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    on_message(req, res);
+  // The shape is told from the head, before httplib reads the body: a
+  // message's headers are the client's in the mirror shape, and must not
+  // steer httplib (httplib_message.h). httplib hands its own Request to this
+  // handler as const; the object itself is not.
+  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    if (shape_of(received_headers(req))) hold_message_head(const_cast<httplib::Request&>(req));
+    return httplib::Server::HandlerResponse::Unhandled;
   });
-  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    metrics_.set_tracked_requests(store_.tracked());
-    res.set_content(metrics_.prometheus(), "text/plain; version=0.0.4");
-  });
-  http_->Get("/attacks", [this](const httplib::Request& req, httplib::Response& res) {
-    // Browsers ask for HTML; everything else gets JSON.
-    bool html = req.get_header_value("Accept").find("text/html") != std::string::npos;
-    on_attacks(req, res, html ? "html" : "json");
-  });
-  http_->Get("/attacks.json", [this](const httplib::Request& req, httplib::Response& res) {
-    on_attacks(req, res, "json");
-  });
-  http_->Get("/attacks.html", [this](const httplib::Request& req, httplib::Response& res) {
-    on_attacks(req, res, "html");
-  });
+  // One handler for every method httplib routes: a message may come as any
+  // of them (a mirrored GET /metrics is a message, never the metrics page).
+  // httplib itself answers 400 to TRACE, CONNECT and methods it does not know.
+  auto on_http = [this](const httplib::Request& req, httplib::Response& res) {
+    this->on_http(req, res);
+  };
+  http_->Get(".*", on_http);  // and HEAD
+  http_->Post(".*", on_http);
+  http_->Put(".*", on_http);
+  http_->Delete(".*", on_http);
+  http_->Options(".*", on_http);
+  http_->Patch(".*", on_http);
 }
 
 NodeServer::~NodeServer() = default;
@@ -96,24 +99,68 @@ void NodeServer::serve() { http_->listen_after_bind(); }
 
 void NodeServer::stop() { http_->stop(); }
 
-namespace {
-
-OuterHeaders outer_of(const httplib::Request& req) {
-  return [&req](const char* name) -> std::optional<std::string> {
-    if (!req.has_header(name)) return std::nullopt;
-    return req.get_header_value(name);
-  };
+void NodeServer::on_http(const httplib::Request& req, httplib::Response& res) {
+  const Clock::time_point received = Clock::now();  // httplib calls us with the whole body read
+  auto shape = shape_of(received_headers(req));
+  if (!shape) {
+    if (serve_page(req, res)) return;
+    metrics_.count_rejected_connector_info();
+    refuse(res, 400, "connector_info",
+           "not a message (no X-Wallarm-Connector-Type, nor X-Wallarm-Protocol with a v1 "
+           "Content-Type), and not one of the node's pages");
+    return;
+  }
+  switch (*shape) {
+    case Shape::v1:
+      on_v1(req, received, res);
+      break;
+    case Shape::mirror:
+      on_parsed(parse_mirror(received_request(req)), received, res);
+      break;
+    case Shape::multipart:
+      on_parsed(parse_multipart(received_request(req)), received, res);
+      break;
+  }
+  // A mirrored HEAD gets its verdict by status only: an answer to HEAD has
+  // no body.
+  if (received_method(req) == "HEAD") res.body.clear();
 }
 
-}  // namespace
+bool NodeServer::serve_page(const httplib::Request& req, httplib::Response& res) {
+  if (req.method != "GET" && req.method != "HEAD") return false;
+  const std::string& path = req.path;
+  if (path == "/healthz" ||
+      (!cfg_.external_health_path.empty() && path == cfg_.external_health_path)) {
+    res.set_content("ok\n", "text/plain");
+  } else if (path == "/metrics") {
+    metrics_.set_tracked_requests(store_.tracked());
+    res.set_content(metrics_.prometheus(), "text/plain; version=0.0.4");
+  } else if (path == "/attacks") {
+    // Browsers ask for HTML; everything else gets JSON.
+    bool html = req.get_header_value("Accept").find("text/html") != std::string::npos;
+    on_attacks(req, res, html ? "html" : "json");
+  } else if (path == "/attacks.json") {
+    on_attacks(req, res, "json");
+  } else if (path == "/attacks.html") {
+    on_attacks(req, res, "html");
+  } else {
+    return false;
+  }
+  return true;
+}
 
-void NodeServer::on_message(const httplib::Request& req, httplib::Response& res) {
-  const Clock::time_point received = Clock::now();  // httplib calls us with the whole body read
-  if (req.get_header_value(protocol::kMessageType) == protocol::kBatch) {
+void NodeServer::on_v1(const httplib::Request& req, Clock::time_point received,
+                       httplib::Response& res) {
+  auto outer = received_headers(req);
+  if (outer(protocol::kMessageType) == std::string(protocol::kBatch)) {
     on_batch(req, res);
     return;
   }
-  auto parsed = parse_message(outer_of(req), req.body);
+  on_parsed(parse_message(outer, req.body), received, res);
+}
+
+void NodeServer::on_parsed(std::variant<Message, ParseError> parsed, Clock::time_point received,
+                           httplib::Response& res) {
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     metrics_.count_malformed(e->reason);
     refuse(res, 400, e->reason, e->detail);
@@ -121,7 +168,7 @@ void NodeServer::on_message(const httplib::Request& req, httplib::Response& res)
   }
   // Shared: an inspection that overruns the time limit still reads it.
   auto m = std::make_shared<const Message>(std::move(std::get<Message>(parsed)));
-  metrics_.count_message(m->type);
+  metrics_.count_message(m->type, m->shape);
   switch (m->type) {
     case MessageType::health:
       res.status = 200;
@@ -140,7 +187,7 @@ void NodeServer::on_message(const httplib::Request& req, httplib::Response& res)
 // the connector sends its messages again one by one. Nobody waits for a
 // verdict on a part, so the answer is 204 whatever the parts hold.
 void NodeServer::on_batch(const httplib::Request& req, httplib::Response& res) {
-  auto parsed = parse_batch(outer_of(req), req.body);
+  auto parsed = parse_batch(received_headers(req), req.body);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     metrics_.count_malformed(e->reason);
     refuse(res, 400, e->reason, e->detail);
@@ -148,7 +195,7 @@ void NodeServer::on_batch(const httplib::Request& req, httplib::Response& res) {
   }
   metrics_.count_batch();
   for (Message& part : std::get<std::vector<Message>>(parsed)) {
-    metrics_.count_message(part.type);
+    metrics_.count_message(part.type, part.shape);
     std::vector<Attack> attacks;
     // Parts are inspected one after the other: each one's time limit
     // counts from its own turn.

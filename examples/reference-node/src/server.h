@@ -1,17 +1,21 @@
 #pragma once
-// The node's HTTP side: protocol messages on POST (any path), the attacks
-// view, metrics and a liveness check on GET. cpp-httplib serves each open
-// connection on a thread of its pool; requests are inspected under the
-// processing time limit (time_limited_inspector.h).
+// The node's HTTP side. A request whose head makes it a message
+// (message_shape.h: v1, mirror or multipart) is one, whatever its method
+// and path; any other request gets the node's own pages on GET (the attacks
+// view, metrics, liveness and the external health check) or a 400.
+// cpp-httplib serves each open connection on a thread of its pool; requests
+// are inspected under the processing time limit (time_limited_inspector.h).
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "attack_store.h"
 #include "config.h"
 #include "detector.h"
+#include "message_parser.h"
 #include "metrics.h"
 #include "time_limited_inspector.h"
 
@@ -39,8 +43,16 @@ class NodeServer {
   void stop();
 
  private:
-  void on_message(const httplib::Request& req, httplib::Response& res);
+  // Every request httplib routes, whatever its method.
+  void on_http(const httplib::Request& req, httplib::Response& res);
+  // The node's own pages, on GET and HEAD; false if req asks for none.
+  bool serve_page(const httplib::Request& req, httplib::Response& res);
+  void on_v1(const httplib::Request& req, std::chrono::steady_clock::time_point received,
+             httplib::Response& res);
   void on_batch(const httplib::Request& req, httplib::Response& res);
+  // A message of any shape, parsed or refused.
+  void on_parsed(std::variant<Message, ParseError> parsed,
+                 std::chrono::steady_clock::time_point received, httplib::Response& res);
   void on_request(std::shared_ptr<const Message> m, std::chrono::steady_clock::time_point received,
                   httplib::Response& res);
   // Inspects and records a request message that arrived at `received` (the
