@@ -8,9 +8,9 @@
 #include <variant>
 #include <vector>
 
-#include "outer_request_edit.h"
 #include "form_data.h"
 #include "multipart_parser.h"
+#include "outer_request_edit.h"
 
 using node_test::erase;
 using node_test::set;
