@@ -74,7 +74,7 @@ if stage tsan-build build build/tsan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE
 fi
 
 # About 2 minutes with the build (clang, libFuzzer, ASan+UBSan in build/fuzz).
-stage fuzz scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+stage fuzz scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 echo
 if [ ${#failed[@]} -eq 0 ]; then
