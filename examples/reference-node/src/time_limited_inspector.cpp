@@ -6,6 +6,18 @@
 #include "attack_types.h"
 
 namespace node {
+namespace {
+
+// The answer past the limit: one overlimit_res attack, as Wallarm's node has it.
+Inspection overlimit() {
+  Inspection r;
+  r.overlimit = true;
+  r.findings.attack = true;
+  r.findings.attacks.push_back({kOverlimitType, kOverlimitLocation, 0});
+  return r;
+}
+
+}  // namespace
 
 // One request handed to a worker. Guarded by the inspector's mutex, but for
 // message, which nobody changes.
@@ -51,6 +63,10 @@ Inspection TimeLimitedInspector::inspect(std::shared_ptr<const Message> m,
                                          Clock::time_point received) {
   const Clock::time_point start = Clock::now();
   if (workers_.empty()) return {run(*m, start), false};
+  const Clock::time_point deadline = received + limit_;
+  // No time left: not started at all (a worker could otherwise finish it
+  // before this thread looks, and the answer would depend on that race).
+  if (start >= deadline) return overlimit();
 
   auto job = std::make_shared<Job>();
   job->message = std::move(m);
@@ -58,7 +74,7 @@ Inspection TimeLimitedInspector::inspect(std::shared_ptr<const Message> m,
   std::unique_lock lock(mu_);
   queue_.push_back(job);
   queued_.notify_one();
-  if (job->finished.wait_until(lock, received + limit_,
+  if (job->finished.wait_until(lock, deadline,
                                [&] { return job->state == Job::State::done; }))
     return {std::move(job->findings), false};
 
@@ -66,11 +82,7 @@ Inspection TimeLimitedInspector::inspect(std::shared_ptr<const Message> m,
     queue_.erase(std::find(queue_.begin(), queue_.end(), job));  // never started: never will
   else
     job->abandoned = true;
-  Inspection overlimit;
-  overlimit.overlimit = true;
-  overlimit.findings.attack = true;
-  overlimit.findings.attacks.push_back({kOverlimitType, kOverlimitLocation, 0});
-  return overlimit;
+  return overlimit();
 }
 
 void TimeLimitedInspector::work() {
