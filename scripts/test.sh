@@ -13,7 +13,7 @@ root=$PWD
 jobs=$(nproc)
 logs=build/test-logs
 
-echo "scripts/test.sh: every test, in about 25 minutes on 2 cores (a first run also"
+echo "scripts/test.sh: every test, in about 27 minutes on 2 cores (a first run also"
 echo "builds two Kong runtimes, about a minute). Stage logs: $logs/"
 scripts/deps.sh || exit 1
 mkdir -p "$logs"
