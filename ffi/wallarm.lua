@@ -83,6 +83,11 @@ local SUBMIT_OUT_OF_BAND = tonumber(CC.WALLARM_SUBMIT_OUT_OF_BAND)
 local SUBMIT_HEAD_ONLY = tonumber(CC.WALLARM_SUBMIT_HEAD_ONLY)
 local VERDICT_BODY_INVALID = tonumber(CC.WALLARM_VERDICT_BODY_INVALID)
 local ACTION_BLOCK = tonumber(CC.WALLARM_BLOCK)
+local FORMATS = {
+    v1 = tonumber(CC.WALLARM_FORMAT_V1),
+    mirror = tonumber(CC.WALLARM_FORMAT_MIRROR),
+    multipart = tonumber(CC.WALLARM_FORMAT_MULTIPART),
+}
 
 local RECORD_SIZE = ffi.sizeof("wallarm_notify_record_t")  -- 16
 local UINT32_MAX = 4294967295
@@ -161,8 +166,11 @@ local headers_cap = INITIAL_HEADERS
 local headers_c = ffi_new(header_ct, headers_cap)
 local ticket_c = ffi_new("uint64_t[1]")
 local ticket_u32 = ffi_cast("uint32_t *", ticket_c)
+-- Output structs carry their size, set by the caller (wallarm.h, Growth).
 local verdict_c = ffi_new("wallarm_verdict_t")
+verdict_c.size = ffi.sizeof(verdict_c)
 local stats_c = ffi_new("wallarm_stats_t")
+stats_c.size = ffi.sizeof(stats_c)
 local errbuf = ffi_new("char[?]", ERRBUF_SIZE)
 local engine_cfg = ffi_new("wallarm_engine_config_t")
 local target_cfg = ffi_new("wallarm_target_config_t")
@@ -801,6 +809,14 @@ function _M.target(cfg)
     if tls_verify ~= nil and type(tls_verify) ~= "boolean" then
         return nil, "tls_verify: boolean expected, got " .. type(tls_verify)
     end
+    local format = cfg.format
+    if format ~= nil and FORMATS[format] == nil then
+        return nil, "format: mirror, multipart or v1 expected, got " .. tostring(format)
+    end
+    local health_path = cfg.health_path
+    if health_path ~= nil and type(health_path) ~= "string" then
+        return nil, "health_path: string expected, got " .. type(health_path)
+    end
 
     local tc = target_cfg
     lib.wallarm_target_config_init(tc)
@@ -818,12 +834,17 @@ function _M.target(cfg)
     if tls_verify ~= nil then
         tc.tls_verify = tls_verify and 1 or 0
     end
+    if format ~= nil then
+        tc.format = FORMATS[format]
+    end
     tc.url = url
     tc.ca_file = ca_file
+    tc.health_path = health_path
     local out = ffi_new("wallarm_target_t *[1]")
     local rc = lib.wallarm_target_new(engine, tc, out, errbuf, ERRBUF_SIZE)
     tc.url = nil
     tc.ca_file = nil
+    tc.health_path = nil
     if rc ~= OK then
         local msg = ffi_string(errbuf)
         if msg == "" then
@@ -972,7 +993,7 @@ local STATS_FIELDS = {
     "submitted", "sent", "passed", "blocked", "async_sent", "health_probes",
     "err_timeout", "err_refused", "err_connect", "err_tls", "err_reset",
     "err_proto", "err_status", "err_io", "unavailable", "dropped",
-    "abandoned", "body_invalid", "truncated", "escaped", "breaker_trips",
+    "abandoned", "body_invalid", "truncated", "escaped", "reshaped", "breaker_trips",
     "conn_opened", "conn_reused", "bytes_sent", "notify_dropped",
     "in_flight", "queued", "breaker_state", "latency_count",
     "latency_sum_us",

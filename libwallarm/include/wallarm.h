@@ -1,8 +1,8 @@
 /*
  * wallarm.h - the C ABI of libwallarm, the Wallarm filtering-node client.
  *
- * libwallarm serializes HTTP requests and responses into protocol v1
- * messages (docs/protocol.md), sends them to a filtering node over pooled
+ * libwallarm serializes HTTP requests and responses into messages for a
+ * filtering node, in one of three formats (docs/protocol.md), sends them to a filtering node over pooled
  * HTTP/1.1 keep-alive connections from one engine thread per process, and
  * decodes the node's verdict. It never waits on the network in a caller's
  * thread: submit returns at once and completions are announced on a Unix
@@ -20,6 +20,16 @@
  *   - Thread safety: every function may be called from any thread of the
  *     process that created the engine, concurrently, except
  *     wallarm_engine_free(), which must be the last call on an engine.
+ *   - Growth: every struct that crosses the ABI in either direction starts
+ *     with `size`, which the caller sets to sizeof as it knows the struct.
+ *     Fields are only ever appended. In a config struct, fields at or past
+ *     `size` read as 0, and 0 keeps the behaviour from before the field
+ *     existed; the smallest size accepted is stated per struct. Into an
+ *     output struct the library writes at most `size` bytes, then sets
+ *     `size` to the number it wrote; a size below the struct's ABI 2
+ *     layout is refused with EINVAL.
+ *   - Fixed-size strings the library writes (char arrays) are always
+ *     NUL-terminated and silently cut to fit.
  *   - Fork: an engine belongs to the process that created it. In a forked
  *     child every call on it fails with WALLARM_EFORKED; create engines after
  *     fork (nginx: init_worker).
@@ -39,7 +49,7 @@ extern "C" {
 #endif
 
 /* The ABI version this header describes (also WALLARM_ABI in the enum). */
-#define WALLARM_ABI_VERSION 1
+#define WALLARM_ABI_VERSION 2
 
 /* The library is built with hidden visibility; these are its only exports. */
 #if defined(__GNUC__)
@@ -49,7 +59,7 @@ extern "C" {
 /* cdef-begin */
 
 enum {
-    WALLARM_ABI = 1,              /* bumped on any incompatible change */
+    WALLARM_ABI = 2,              /* bumped on any incompatible change */
     WALLARM_MAX_ATTACKS = 8,      /* attacks kept in a verdict */
     WALLARM_LATENCY_BUCKETS = 14  /* see wallarm_latency_bucket_le_us() */
 };
@@ -85,6 +95,15 @@ typedef enum wallarm_msg_type {
     WALLARM_MSG_RESPONSE = 1,
     WALLARM_MSG_HEALTH = 2
 } wallarm_msg_type_t;
+
+/* How messages are shaped for the node (docs/protocol.md 12). 0 is v1, the
+ * format of callers that predate the field; wallarm_target_config_init()
+ * sets MIRROR. */
+typedef enum wallarm_node_format {
+    WALLARM_FORMAT_V1 = 0,        /* this library's own message/http framing */
+    WALLARM_FORMAT_MIRROR = 1,    /* the request replayed, as Layer7 sends it */
+    WALLARM_FORMAT_MULTIPART = 2  /* headers and body parts, as Azure sends them */
+} wallarm_node_format_t;
 
 typedef enum wallarm_action {
     WALLARM_PASS = 0,
@@ -139,8 +158,12 @@ typedef struct wallarm_header {
 typedef struct wallarm_message {
     int32_t type;               /* wallarm_msg_type_t */
     int32_t status;             /* response: HTTP status code */
-    wallarm_str_t method;       /* request: "GET" ... */
-    wallarm_str_t uri;          /* request: raw path with query */
+    wallarm_str_t method;       /* request: "GET" ...; response: its
+                                   request's (optional, see uri) */
+    wallarm_str_t uri;          /* request: the request-target as received;
+                                   response: its request's, optional: the
+                                   mirror and multipart formats post the
+                                   response to the node URL + this path */
     wallarm_str_t version;      /* "1.1", "1.0", "2"; empty = "1.1" */
     const wallarm_header_t *headers;  /* in received order, duplicates kept */
     uint32_t header_count;
@@ -164,12 +187,14 @@ typedef struct wallarm_attack {
 
 /* The outcome of one request message, written by wallarm_result(). */
 typedef struct wallarm_verdict {
+    uint32_t size;        /* set by the caller: sizeof(wallarm_verdict_t) */
     int32_t code;         /* WALLARM_OK, or why there is no verdict */
     int32_t action;       /* wallarm_action_t; meaningful when code is OK */
     int32_t http_status;  /* the node's HTTP status; 0 if none */
     int32_t node_mode;    /* wallarm_node_mode_t from the answer body */
     uint32_t flags;       /* wallarm_verdict_flags_t */
     uint32_t attack_count;      /* attacks reported by the node */
+    uint32_t reserved;
     uint64_t latency_us;        /* submit to completion */
     char node_request_id[64];   /* the node's own id; "" if none */
     wallarm_attack_t attacks[8];  /* first min(attack_count, 8) entries */
@@ -186,7 +211,8 @@ typedef struct wallarm_notify_record {
 } wallarm_notify_record_t;
 
 typedef struct wallarm_engine_config {
-    uint32_t size;            /* sizeof(wallarm_engine_config_t) */
+    uint32_t size;            /* sizeof(wallarm_engine_config_t); all of
+                                 it is the smallest accepted */
     uint32_t max_pending;     /* messages queued or in flight; 4096 */
     uint32_t answer_limit;    /* bytes of node answer body kept; 16384 */
     uint32_t reserved;
@@ -196,7 +222,8 @@ typedef struct wallarm_engine_config {
 } wallarm_engine_config_t;
 
 typedef struct wallarm_target_config {
-    uint32_t size;                  /* sizeof(wallarm_target_config_t) */
+    uint32_t size;                  /* sizeof(wallarm_target_config_t); the
+                                       smallest accepted ends at ca_file */
     uint32_t max_connections;       /* in flight (= connections); 32 */
     uint32_t max_conn_age_s;        /* connection lifetime, seconds; 60 */
     uint32_t idle_timeout_s;        /* idle connection kept, seconds; 30 */
@@ -209,12 +236,22 @@ typedef struct wallarm_target_config {
     int32_t tls_verify;             /* 1 = verify peer and host; 1 */
     const char *url;                /* http:// or https:// node URL */
     const char *ca_file;            /* NULL = system CA store */
+    /* Appended in ABI 2. */
+    int32_t format;                 /* wallarm_node_format_t; MIRROR */
+    uint32_t reserved;              /* must be 0 */
+    const char *health_path;        /* NULL or "" = breaker probes are health
+                                       messages (docs/protocol.md 7.3); else
+                                       an origin-form path ("/wallarm-external-
+                                       health"): probes GET it from the node's
+                                       host, and only 200 is healthy */
 } wallarm_target_config_t;
 
 /* Counters since creation. Gauges (in_flight, queued, breaker_state) are
  * current values. latency_bucket[i] counts node round trips of at most
  * wallarm_latency_bucket_le_us(i) microseconds (the last is +Inf). */
 typedef struct wallarm_stats {
+    uint32_t size;             /* set by the caller: sizeof(wallarm_stats_t) */
+    uint32_t reserved;
     uint64_t submitted;        /* messages accepted by submit */
     uint64_t sent;             /* messages handed to a connection */
     uint64_t passed;           /* request verdicts: pass */
@@ -235,6 +272,9 @@ typedef struct wallarm_stats {
     uint64_t body_invalid;     /* answer bodies that did not parse */
     uint64_t truncated;        /* messages whose body was cut */
     uint64_t escaped;          /* messages with escaped header bytes */
+    uint64_t reshaped;         /* mirror and multipart messages whose method
+                                  or request-target could not be replayed as
+                                  is (X-Wallarm-Method / -Request-Target) */
     uint64_t breaker_trips;    /* closed -> open transitions */
     uint64_t conn_opened;
     uint64_t conn_reused;

@@ -8,6 +8,7 @@
 
 #include "codes.h"
 #include "engine.h"
+#include "sized_struct.h"
 #include "stats.h"
 #include "target.h"
 #include "version.h"
@@ -45,6 +46,12 @@ int32_t fail_into(char* errbuf, size_t len, int32_t code, const std::string& why
   if (errbuf != nullptr && len > 0) std::snprintf(errbuf, len, "%s", why.c_str());
   return fail(code, why);
 }
+
+// Output structs: the caller's size must hold at least the ABI 2 layout.
+bool size_ok(const wallarm_stats_t* out) { return out->size >= sizeof(wallarm_stats_t); }
+bool size_ok(const wallarm_verdict_t* out) { return out->size >= sizeof(wallarm_verdict_t); }
+constexpr const char* kStatsSize = "out: set out->size to sizeof(wallarm_stats_t)";
+constexpr const char* kVerdictSize = "out: set out->size to sizeof(wallarm_verdict_t)";
 
 Engine* engine_of(wallarm_engine_t* e) { return reinterpret_cast<Engine*>(e); }
 Target* target_of(wallarm_target_t* t) { return reinterpret_cast<Target*>(t); }
@@ -115,8 +122,11 @@ const char* wallarm_engine_socket_path(wallarm_engine_t* e) {
 
 int32_t wallarm_engine_stats(wallarm_engine_t* e, wallarm_stats_t* out) try {
   if (e == nullptr || out == nullptr) return fail(WALLARM_EINVAL, "engine and out are required");
+  if (!size_ok(out)) return fail(WALLARM_EINVAL, kStatsSize);
   if (engine_of(e)->forked()) return fail(WALLARM_EFORKED);
-  engine_of(e)->stats(*out);
+  wallarm_stats_t all;
+  engine_of(e)->stats(all);
+  wallarm::write_sized(out, all, sizeof all);
   return WALLARM_OK;
 } catch (...) {
   return from_exception();
@@ -150,11 +160,15 @@ void wallarm_target_release(wallarm_target_t* t) {
 
 int32_t wallarm_target_stats(wallarm_target_t* t, wallarm_stats_t* out) try {
   if (t == nullptr || out == nullptr) return fail(WALLARM_EINVAL, "target and out are required");
+  if (!size_ok(out)) return fail(WALLARM_EINVAL, kStatsSize);
   Target* target = target_of(t);
   if (target->engine->forked()) return fail(WALLARM_EFORKED);
-  std::memset(out, 0, sizeof *out);
-  target->stats.add_to(*out);
-  out->breaker_state = static_cast<uint64_t>(target->breaker.state());
+  wallarm_stats_t all;
+  std::memset(&all, 0, sizeof all);
+  all.size = sizeof all;
+  target->stats.add_to(all);
+  all.breaker_state = static_cast<uint64_t>(target->breaker.state());
+  wallarm::write_sized(out, all, sizeof all);
   return WALLARM_OK;
 } catch (...) {
   return from_exception();
@@ -174,6 +188,7 @@ int32_t wallarm_submit(wallarm_target_t* t, const wallarm_message_t* msg, uint32
 
 int32_t wallarm_result(wallarm_engine_t* e, uint64_t ticket, wallarm_verdict_t* out) {
   if (e == nullptr || out == nullptr) return fail(WALLARM_EINVAL, "engine and out are required");
+  if (!size_ok(out)) return fail(WALLARM_EINVAL, kVerdictSize);
   if (engine_of(e)->forked()) return fail(WALLARM_EFORKED);
   int32_t rc = engine_of(e)->result(ticket, out);
   return rc == WALLARM_OK || rc == WALLARM_EAGAIN ? rc : fail(rc);
@@ -190,6 +205,7 @@ int32_t wallarm_inspect(wallarm_target_t* t, const wallarm_message_t* msg, uint3
                         wallarm_verdict_t* out) try {
   if (t == nullptr || msg == nullptr || out == nullptr)
     return fail(WALLARM_EINVAL, "target, msg and out are required");
+  if (!size_ok(out)) return fail(WALLARM_EINVAL, kVerdictSize);
   Target* target = target_of(t);
   if (target->engine->forked()) return fail(WALLARM_EFORKED);
   const char* err = nullptr;

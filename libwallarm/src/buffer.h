@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 
 namespace wallarm {
 
@@ -38,6 +39,11 @@ class Buffer {
     std::free(data_);
     data_ = nullptr;
     size_ = capacity_ = 0;
+  }
+  void swap(Buffer& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
   }
   void append(const char* p, size_t n) {
     reserve(size_ + n);

@@ -13,6 +13,9 @@
 #include <mutex>
 
 #include "codes.h"
+#include "formats.h"
+#include "protocol.h"
+#include "sized_struct.h"
 #include "verdict.h"
 #include "version.h"
 
@@ -137,12 +140,10 @@ Engine::Engine(const wallarm_engine_config_t& cfg)
   taken_.reserve(cfg.max_pending);
 }
 
-int32_t Engine::create(const wallarm_engine_config_t& cfg, std::unique_ptr<Engine>* out,
+int32_t Engine::create(const wallarm_engine_config_t& given, std::unique_ptr<Engine>* out,
                        std::string* err) {
-  if (cfg.size != sizeof cfg) {
-    *err = "size: expected sizeof(wallarm_engine_config_t) = " + std::to_string(sizeof cfg);
-    return WALLARM_EINVAL;
-  }
+  wallarm_engine_config_t cfg;
+  if (!read_sized(given, sizeof cfg, cfg, "wallarm_engine_config_t", err)) return WALLARM_EINVAL;
   if (cfg.max_pending < 1 || cfg.max_pending > (1u << 20)) {
     *err = "max_pending: must be between 1 and 1048576";
     return WALLARM_EINVAL;
@@ -166,9 +167,10 @@ int32_t Engine::create(const wallarm_engine_config_t& cfg, std::unique_ptr<Engin
 }
 
 bool Engine::start(std::string* err) {
-  make_constant_outer(constant_outer_, connector_.c_str(), WALLARM_VERSION_STRING);
-  make_constant_outer(batch_outer_, connector_.c_str(), WALLARM_VERSION_STRING,
-                      protocol::kBatchContentType);
+  make_v1_tail(v1_tail_, connector_.c_str(), WALLARM_VERSION_STRING, protocol::kContentType);
+  make_v1_tail(batch_tail_, connector_.c_str(), WALLARM_VERSION_STRING,
+               protocol::kBatchContentType);
+  make_shape_tail(shape_tail_, connector_.c_str(), WALLARM_VERSION_STRING);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   multi_ = curl_multi_init();
@@ -277,7 +279,7 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   }
   int32_t rc;
   try {
-    rc = serialize(msg, flags, t->body_limit(msg.type), constant_outer_.outer, s->out, err);
+    rc = encode(msg, encode_options(*t, flags, msg.type), s->out, err);
   } catch (const std::bad_alloc&) {
     rc = WALLARM_ENOMEM;
   }
@@ -294,6 +296,7 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   std::memset(&s->verdict, 0, sizeof s->verdict);
   if (s->out.truncated) t->stats.bump(t->stats.truncated);
   if (s->out.escaped != 0) t->stats.bump(t->stats.escaped);
+  if (s->out.reshaped) t->stats.bump(t->stats.reshaped);
   t->stats.bump(t->stats.submitted);
   t->stats.queued.fetch_add(1, std::memory_order_relaxed);  // until it gets a connection
   t->pending.fetch_add(1, std::memory_order_relaxed);
@@ -306,6 +309,18 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   return WALLARM_OK;
 }
 
+EncodeOptions Engine::encode_options(const Target& t, uint32_t flags, int32_t type) const noexcept {
+  EncodeOptions o;
+  o.format = t.config.format;
+  o.flags = flags;
+  o.body_limit = t.body_limit(type);
+  o.path_prefix = t.config.path_prefix;
+  o.health_path = t.config.health_path;
+  o.v1_tail = v1_tail_.outer;
+  o.shape_tail = shape_tail_.outer;
+  return o;
+}
+
 int32_t Engine::result(uint64_t ticket, wallarm_verdict_t* out) noexcept {
   Slot* s = slots_.find(ticket);
   if (s == nullptr) return WALLARM_ETICKET;
@@ -313,7 +328,8 @@ int32_t Engine::result(uint64_t ticket, wallarm_verdict_t* out) noexcept {
   uint64_t seen = 0;
   if (!s->move(gen, kSlotDone, kSlotClaimed, &seen))
     return seen == slot_word(gen, kSlotPending) ? WALLARM_EAGAIN : WALLARM_ETICKET;
-  std::memcpy(out, &s->verdict, sizeof *out);
+  s->verdict.size = sizeof s->verdict;
+  write_sized(out, s->verdict, sizeof *out);  // the size was checked by the caller
   slots_.release(s);
   return WALLARM_OK;
 }
@@ -347,6 +363,7 @@ int32_t Engine::inspect(Target* t, const wallarm_message_t& msg, uint32_t timeou
 
 void Engine::stats(wallarm_stats_t& out) {
   std::memset(&out, 0, sizeof out);
+  out.size = sizeof out;
   std::lock_guard<std::mutex> lock(targets_mu_);
   retired_.add_to(out);
   out.notify_dropped += notifier_.dropped();
@@ -545,7 +562,9 @@ void Engine::pump(Target* t) {
     if (t->queue.empty()) {
       if (t->batch_queue.empty()) return;
       uint64_t now = now_us();
-      bool batching = t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs;
+      // Batches are v1's: another format sends each message alone.
+      bool batching = t->batches() &&
+                      (t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs);
       if (batching && t->batch_queue.size() < kBatchMaxParts) {
         if (t->async_in_flight > 0) return;
         const Slot* first = t->batch_queue.front();
@@ -570,8 +589,9 @@ void Engine::pump(Target* t) {
       complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
       continue;
     }
-    if (read_body_file(s->out) != WALLARM_OK) {
-      complete(s, WALLARM_EIO, "request body file shrank or could not be read");
+    if (int32_t rc = finish_body(s->out); rc != WALLARM_OK) {
+      complete(s, rc, rc == WALLARM_EIO ? "request body file shrank or could not be read"
+                                        : "cannot rebuild the message");
       continue;
     }
     start_transfer(t, s);
@@ -607,8 +627,9 @@ bool Engine::start_batch(Target* t, size_t max_parts) {
       complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
       continue;
     }
-    if (read_body_file(s->out) != WALLARM_OK) {
-      complete(s, WALLARM_EIO, "request body file shrank or could not be read");
+    if (int32_t rc = finish_body(s->out); rc != WALLARM_OK) {
+      complete(s, rc, rc == WALLARM_EIO ? "request body file shrank or could not be read"
+                                        : "cannot rebuild the message");
       continue;
     }
     bytes += s->out.body.size();
@@ -624,7 +645,7 @@ bool Engine::start_batch(Target* t, size_t max_parts) {
   b->deadline_us = UINT64_MAX;
   for (Slot* s : b->parts) b->deadline_us = std::min(b->deadline_us, s->deadline_us);
   try {
-    set_batch_outer(b->out, static_cast<uint32_t>(b->parts.size()), batch_outer_.outer);
+    set_batch_outer(b->out, static_cast<uint32_t>(b->parts.size()), batch_tail_.outer);
     for (Slot* s : b->parts) append_batch_part(b->out.body, s->out);
   } catch (...) {
     complete(b, WALLARM_ENOMEM, "cannot build a batch");
@@ -678,9 +699,20 @@ void Engine::start_transfer(Target* t, Slot* s) {
   s->answer.clear();
   s->answer_too_big = false;
   s->verdict.latency_us = now;  // start of the round trip, until completion
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, s->out.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(s->out.body.size()));
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, s->out.outer);
+  const Outgoing& out = s->out;
+  if (out.no_body) {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, out.body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(out.body.size()));
+  }
+  if (out.method == "HEAD")
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);  // curl then reads no answer body
+  else if (!out.method.empty())
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, out.method.c_str());
+  // Sent as is: no dot-segment removal, no '#' taken for a fragment.
+  if (!out.target.empty()) curl_easy_setopt(easy, CURLOPT_REQUEST_TARGET, out.target.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, out.outer);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, remaining_ms);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_answer_bytes);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, s);
@@ -738,7 +770,7 @@ void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
                      s->answer.capacity(), parser_, s->verdict);
       if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
       complete(s, s->verdict.code, s->verdict.detail, true);
-    } else if (status == 403 || (status >= 200 && status <= 299)) {
+    } else if (s->out.only_200 ? status == 200 : status == 403 || (status >= 200 && status <= 299)) {
       complete(s, WALLARM_OK, nullptr, true);
     } else {
       char detail[64];
@@ -909,7 +941,8 @@ void Engine::send_probes(uint64_t now) {
     health.type = WALLARM_MSG_HEALTH;
     const char* err = nullptr;
     try {
-      if (serialize(health, 0, 0, constant_outer_.outer, s->out, &err) != WALLARM_OK) throw 0;
+      if (encode(health, encode_options(*t, 0, WALLARM_MSG_HEALTH), s->out, &err) != WALLARM_OK)
+        throw 0;
     } catch (...) {
       t->breaker.probe_lost(now);
       continue;

@@ -47,6 +47,7 @@ class Engine {
   int32_t inspect(Target* target, const wallarm_message_t& msg, uint32_t timeout_ms,
                   wallarm_verdict_t* out, const char** err);
   void stats(wallarm_stats_t& out);
+  EncodeOptions encode_options(const Target& t, uint32_t flags, int32_t type) const noexcept;
 
  private:
   Engine(const wallarm_engine_config_t& cfg);
@@ -97,8 +98,9 @@ class Engine {
   const std::string connector_;
   SlotTable slots_;
   Notifier notifier_;
-  Outgoing constant_outer_;  // outer headers every message shares
-  Outgoing batch_outer_;     // the same, for batches
+  Outgoing v1_tail_;     // outer lines every v1 message shares
+  Outgoing batch_tail_;  // the same, for batches
+  Outgoing shape_tail_;  // the same, for mirror and multipart messages
 
   // Submissions waiting for the engine thread.
   std::mutex inbox_mu_;

@@ -1,5 +1,5 @@
 #pragma once
-// Protocol v1 names, in one place (docs/protocol.md is their contract).
+// Protocol names, in one place (docs/protocol.md is their contract).
 #include <string_view>
 
 namespace wallarm::protocol {
@@ -22,6 +22,19 @@ inline constexpr std::string_view kHeaderBatchCount = "X-Wallarm-Batch-Count";
 inline constexpr std::string_view kHeaderRequestPart = "X-Wallarm-Request-Part";
 
 inline constexpr std::string_view kPartHead = "head";
+
+// The mirror and multipart shapes (docs/protocol.md 12).
+inline constexpr std::string_view kHeaderPrefix = "X-Wallarm-";
+inline constexpr std::string_view kHeaderConnectorMode = "X-Wallarm-Connector-Mode";
+inline constexpr std::string_view kHeaderMethod = "X-Wallarm-Method";
+inline constexpr std::string_view kHeaderRequestTarget = "X-Wallarm-Request-Target";
+// How a response message is told from a request, and what carries its
+// status: this project's choice, not published by Wallarm.
+inline constexpr std::string_view kHeaderResponseStatus = "X-Wallarm-Response-Status";
+inline constexpr std::string_view kModeInline = "inline";
+inline constexpr std::string_view kModeOutOfBand = "out-of-band";
+inline constexpr std::string_view kBoundaryPrefix = "WallarmBoundary";
+inline constexpr std::string_view kMultipartContentType = "multipart/form-data; boundary=";
 
 inline constexpr std::string_view kTypeRequest = "request";
 inline constexpr std::string_view kTypeResponse = "response";

@@ -16,7 +16,7 @@ constexpr size_t kOffsets[] = {WALLARM_STAT_COUNTERS(WALLARM_STAT_OFFSET)};
 #undef WALLARM_STAT_OFFSET
 constexpr bool counters_in_header_order() {
   for (size_t i = 0; i < sizeof kOffsets / sizeof kOffsets[0]; ++i)
-    if (kOffsets[i] != i * sizeof(uint64_t)) return false;
+    if (kOffsets[i] != kOffsets[0] + i * sizeof(uint64_t)) return false;
   return true;
 }
 static_assert(counters_in_header_order(), "WALLARM_STAT_COUNTERS must follow wallarm_stats_t");

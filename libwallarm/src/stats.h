@@ -11,7 +11,7 @@
   X(submitted) X(sent) X(passed) X(blocked) X(async_sent) X(health_probes) X(err_timeout) \
   X(err_refused) X(err_connect) X(err_tls) X(err_reset) X(err_proto) X(err_status)        \
   X(err_io) X(unavailable) X(dropped) X(abandoned) X(body_invalid) X(truncated)           \
-  X(escaped) X(breaker_trips) X(conn_opened) X(conn_reused) X(bytes_sent) X(notify_dropped)
+  X(escaped) X(reshaped) X(breaker_trips) X(conn_opened) X(conn_reused) X(bytes_sent) X(notify_dropped)
 
 namespace wallarm {
 

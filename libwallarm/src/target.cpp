@@ -2,28 +2,55 @@
 
 #include <unistd.h>
 
+#include <cstddef>
 #include <new>
+#include <string_view>
+
+#include "sized_struct.h"
 
 namespace wallarm {
 namespace {
 
-bool url_ok(const char* url, std::string* err) {
+// Checks the URL and takes its path, without the trailing '/', as the
+// prefix of mirror and multipart request-targets.
+bool url_ok(const char* url, int32_t format, std::string* path_prefix, std::string* err) {
   CURLU* u = curl_url();
   if (u == nullptr) throw std::bad_alloc();
   char* scheme = nullptr;
   char* host = nullptr;
+  char* path = nullptr;
+  char* query = nullptr;
+  char* fragment = nullptr;
   bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK;
+  curl_url_get(u, CURLUPART_QUERY, &query, 0);
+  curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0);
   if (!ok) {
     *err = "url: not a valid URL";  // not echoed: it may hold user:password@
   } else if (std::string(scheme) != "http" && std::string(scheme) != "https") {
     *err = std::string("url: scheme must be http or https, not ") + scheme;
     ok = false;
+  } else if (format != WALLARM_FORMAT_V1 && (query != nullptr || fragment != nullptr)) {
+    *err = "url: no query or fragment in the mirror and multipart formats: the client's path "
+           "and query follow the URL's path";
+    ok = false;
+  } else {
+    *path_prefix = path;
+    while (!path_prefix->empty() && path_prefix->back() == '/') path_prefix->pop_back();
   }
-  curl_free(scheme);
-  curl_free(host);
+  for (char* part : {scheme, host, path, query, fragment}) curl_free(part);
   curl_url_cleanup(u);
+  return ok;
+}
+
+// An origin-form path: '/' then visible ASCII, no fragment.
+bool health_path_ok(const char* p, std::string* err) {
+  std::string_view s(p);
+  bool ok = s.size() <= 1024 && !s.empty() && s[0] == '/';
+  for (unsigned char c : s) ok = ok && c > 0x20 && c < 0x7f && c != '#';
+  if (!ok) *err = "health_path: must be a path starting with '/', visible ASCII, no '#'";
   return ok;
 }
 
@@ -49,19 +76,31 @@ void default_target_config(wallarm_target_config_t& cfg) noexcept {
   cfg.breaker_backoff_ms = d.breaker_backoff_ms;
   cfg.breaker_backoff_max_ms = d.breaker_backoff_max_ms;
   cfg.tls_verify = d.tls_verify ? 1 : 0;
+  cfg.format = d.format;
 }
 
-int32_t parse_target_config(const wallarm_target_config_t& c, TargetConfig& out,
+int32_t parse_target_config(const wallarm_target_config_t& given, TargetConfig& out,
                             std::string* err) {
-  if (c.size != sizeof c) {
-    *err = "size: expected sizeof(wallarm_target_config_t) = " + std::to_string(sizeof c);
+  wallarm_target_config_t c;
+  if (!read_sized(given, offsetof(wallarm_target_config_t, format), c, "wallarm_target_config_t",
+                  err))
+    return WALLARM_EINVAL;
+  if (c.format != WALLARM_FORMAT_V1 && c.format != WALLARM_FORMAT_MIRROR &&
+      c.format != WALLARM_FORMAT_MULTIPART) {
+    *err = "format: not a wallarm_node_format_t: " + std::to_string(c.format);
+    return WALLARM_EINVAL;
+  }
+  if (c.reserved != 0) {
+    *err = "reserved: must be 0";
     return WALLARM_EINVAL;
   }
   if (c.url == nullptr || c.url[0] == '\0') {
     *err = "url: required";
     return WALLARM_EINVAL;
   }
-  if (!url_ok(c.url, err)) return WALLARM_EINVAL;
+  if (!url_ok(c.url, c.format, &out.path_prefix, err)) return WALLARM_EINVAL;
+  bool has_health_path = c.health_path != nullptr && c.health_path[0] != '\0';
+  if (has_health_path && !health_path_ok(c.health_path, err)) return WALLARM_EINVAL;
   constexpr uint32_t kMaxBody = 1u << 30;
   if (!in_range(c.max_connections, 1, 4096, "max_connections", err) ||
       !in_range(c.max_conn_age_s, 1, 86400, "max_conn_age_s", err) ||
@@ -92,6 +131,8 @@ int32_t parse_target_config(const wallarm_target_config_t& c, TargetConfig& out,
   out.breaker_backoff_ms = c.breaker_backoff_ms;
   out.breaker_backoff_max_ms = c.breaker_backoff_max_ms;
   out.tls_verify = c.tls_verify == 1;
+  out.format = c.format;
+  out.health_path = has_health_path ? c.health_path : "";
   return WALLARM_OK;
 }
 

@@ -31,6 +31,9 @@ struct TargetConfig {
   uint32_t breaker_backoff_ms = 1000;
   uint32_t breaker_backoff_max_ms = 30000;
   bool tls_verify = true;
+  int32_t format = WALLARM_FORMAT_MIRROR;
+  std::string health_path;  // "" = v1 health messages
+  std::string path_prefix;  // the URL's path without its trailing '/'
 };
 
 void default_target_config(wallarm_target_config_t& cfg) noexcept;
@@ -47,6 +50,7 @@ struct Target {
   Target& operator=(const Target&) = delete;
   ~Target();
 
+  bool batches() const noexcept { return config.format == WALLARM_FORMAT_V1; }
   uint32_t body_limit(int32_t type) const noexcept {
     return type == WALLARM_MSG_RESPONSE ? config.response_body_limit : config.request_body_limit;
   }

@@ -118,7 +118,8 @@ Result run_engine(uint16_t port, int total, int concurrency) {
   auto start = Clock::now();
   while (submitted < concurrency && submitted < total) submit();
   wallarm_notify_record_t records[256];
-  wallarm_verdict_t verdict;
+  wallarm_verdict_t verdict{};
+  verdict.size = sizeof verdict;
   while (done < submitted) {
     ssize_t n = recv(reader, records, sizeof records, 0);  // whole records: 16 bytes each
     if (n <= 0) std::exit(2);

@@ -37,8 +37,8 @@ namespace {
   F(host)
 #define WALLARM_ATTACK_FIELDS(F) F(type) F(location)
 #define WALLARM_VERDICT_FIELDS(F)                                              \
-  F(code) F(action) F(http_status) F(node_mode) F(flags) F(attack_count)       \
-  F(latency_us) F(node_request_id) F(attacks) F(detail)
+  F(size) F(code) F(action) F(http_status) F(node_mode) F(flags)              \
+  F(attack_count) F(reserved) F(latency_us) F(node_request_id) F(attacks) F(detail)
 #define WALLARM_NOTIFY_RECORD_FIELDS(F) F(ticket) F(code) F(reserved)
 #define WALLARM_ENGINE_CONFIG_FIELDS(F)                                        \
   F(size) F(max_pending) F(answer_limit) F(reserved) F(socket_dir) F(connector)
@@ -46,12 +46,12 @@ namespace {
   F(size) F(max_connections) F(max_conn_age_s) F(idle_timeout_s)               \
   F(request_body_limit) F(response_body_limit) F(breaker_failures)             \
   F(breaker_backoff_ms) F(breaker_backoff_max_ms) F(tls_verify) F(url)         \
-  F(ca_file)
+  F(ca_file) F(format) F(reserved) F(health_path)
 #define WALLARM_STATS_FIELDS(F)                                                \
-  F(submitted) F(sent) F(passed) F(blocked) F(async_sent) F(health_probes)     \
+  F(size) F(reserved) F(submitted) F(sent) F(passed) F(blocked) F(async_sent) F(health_probes)     \
   F(err_timeout) F(err_refused) F(err_connect) F(err_tls) F(err_reset)         \
   F(err_proto) F(err_status) F(err_io) F(unavailable) F(dropped) F(abandoned)  \
-  F(body_invalid) F(truncated) F(escaped) F(breaker_trips) F(conn_opened)      \
+  F(body_invalid) F(truncated) F(escaped) F(reshaped) F(breaker_trips) F(conn_opened)      \
   F(conn_reused) F(bytes_sent) F(notify_dropped) F(in_flight) F(queued) F(breaker_state) \
   F(latency_count) F(latency_sum_us) F(latency_bucket)
 
@@ -75,6 +75,8 @@ namespace {
 #define WALLARM_SUBMIT_FLAGS_CONSTANTS(C) C(WALLARM_SUBMIT_OUT_OF_BAND) C(WALLARM_SUBMIT_HEAD_ONLY)
 #define WALLARM_VERDICT_FLAGS_CONSTANTS(C)                                     \
   C(WALLARM_VERDICT_BODY_INVALID) C(WALLARM_VERDICT_ATTACKS_CUT)
+#define WALLARM_NODE_FORMAT_CONSTANTS(C)                                       \
+  C(WALLARM_FORMAT_V1) C(WALLARM_FORMAT_MIRROR) C(WALLARM_FORMAT_MULTIPART)
 #define WALLARM_BREAKER_STATE_CONSTANTS(C)                                     \
   C(WALLARM_BREAKER_CLOSED) C(WALLARM_BREAKER_OPEN) C(WALLARM_BREAKER_PROBING)
 
@@ -132,6 +134,7 @@ const std::vector<Enum> &enums() {
       Enum{"", 0, {WALLARM_ANONYMOUS_CONSTANTS(WALLARM_CONSTANT)}},
       WALLARM_ENUM(wallarm_code_t, WALLARM_CODE_CONSTANTS),
       WALLARM_ENUM(wallarm_msg_type_t, WALLARM_MSG_TYPE_CONSTANTS),
+      WALLARM_ENUM(wallarm_node_format_t, WALLARM_NODE_FORMAT_CONSTANTS),
       WALLARM_ENUM(wallarm_action_t, WALLARM_ACTION_CONSTANTS),
       WALLARM_ENUM(wallarm_node_mode_t, WALLARM_NODE_MODE_CONSTANTS),
       WALLARM_ENUM(wallarm_submit_flags_t, WALLARM_SUBMIT_FLAGS_CONSTANTS),

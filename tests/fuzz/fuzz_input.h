@@ -2,6 +2,8 @@
 // Shared by the fuzz targets: splitting an input into fields, reading
 // numbers from it, and stopping loudly on a broken invariant.
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -65,6 +67,7 @@ inline int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v
   __builtin_trap();
 }
 
+
 // The parsers' input: outer header lines "Name: value" separated by LF, a
 // blank line, then the outer body.
 struct Outer {
@@ -99,3 +102,22 @@ inline Outer split_outer(std::string_view in) {
 }  // namespace fuzz
 
 #define FUZZ_CHECK(cond) ((cond) ? static_cast<void>(0) : ::fuzz::fail(#cond, __FILE__, __LINE__))
+
+namespace fuzz {
+
+// A body file as a gateway hands it over: a regular file, named by a path.
+struct BodyFile {
+  int fd = -1;
+  std::string path;
+  explicit BodyFile(std::string_view bytes) {
+    fd = memfd_create("fuzz-body", MFD_CLOEXEC);
+    FUZZ_CHECK(fd >= 0);
+    FUZZ_CHECK(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    path = "/proc/self/fd/" + std::to_string(fd);
+  }
+  ~BodyFile() { ::close(fd); }
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+};
+
+}  // namespace fuzz

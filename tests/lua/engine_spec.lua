@@ -26,6 +26,8 @@ local function new_target(cfg)
   cfg = cfg or {}
   cfg.url = cfg.url or ("http://127.0.0.1:" .. srv.port .. "/inspect")
   if cfg.breaker_failures == nil then cfg.breaker_failures = 0 end
+  -- These specs read v1 messages; the formats have specs of their own below.
+  if cfg.format == nil then cfg.format = "v1" end
   local t = assert(wallarm.target(cfg))
   targets[#targets + 1] = t
   return t, srv
@@ -165,6 +167,11 @@ describe("wallarm.target", function()
         "^tls_verify: boolean expected, got string$" },
       { { url = "http://127.0.0.1/", ca_file = 1 }, "^ca_file: string expected, got number$" },
       { { url = "http://127.0.0.1/", max_connections = 0 }, "^max_connections: " },
+      { { url = "http://127.0.0.1/", format = "json" },
+        "^format: mirror, multipart or v1 expected, got json$" },
+      { { url = "http://127.0.0.1/", health_path = 1 }, "^health_path: string expected, got number$" },
+      { { url = "http://127.0.0.1/", health_path = "nope" }, "^health_path: must be a path" },
+      { { url = "http://127.0.0.1/?q", format = "mirror" }, "^url: no query or fragment" },
     }
     for _, case in ipairs(cases) do
       local t, err = wallarm.target(case[1])
@@ -178,7 +185,7 @@ describe("wallarm.target", function()
       url = "https://127.0.0.1:1/x", max_connections = 4, max_conn_age_s = 10,
       idle_timeout_s = 5, request_body_limit = 100, response_body_limit = 10,
       tls_verify = false, breaker_failures = 3, breaker_backoff_ms = 10,
-      breaker_backoff_max_ms = 100,
+      breaker_backoff_max_ms = 100, format = "multipart", health_path = "/health",
     }))
     assert.equal("cdata", type(t.handle))
     t:release()
@@ -226,6 +233,26 @@ describe("target:send", function()
     assert.equal("POST /p?q=1 HTTP/1.1", e.start)
     assert.same(msg.headers, e.headers)
     assert.equal("hello", e.body)
+  end)
+
+  it("sends in the target's format: mirror replays, multipart posts parts", function()
+    local t, srv = new_target({ format = "mirror" })
+    assert.is_true(t:send(request()))
+    local req = capture(srv, json_answer(200, ""))
+    assert.equal("POST /inspect/p?q=1 HTTP/1.1", req.line)
+    assert.equal("req-42", helpers.header(req, "X-Wallarm-Request-Id"))
+    assert.equal("inline", helpers.header(req, "X-Wallarm-Connector-Mode"))
+    assert.equal("hello", req.body)
+
+    t, srv = new_target({ format = "multipart" })
+    local msg = request()
+    msg.request_id = "42ab"
+    assert.is_true(t:send(msg))
+    req = capture(srv, json_answer(200, ""))
+    assert.equal("POST /inspect/p?q=1 HTTP/1.1", req.line)
+    assert.equal("multipart/form-data; boundary=WallarmBoundary42ab",
+                 helpers.header(req, "Content-Type"))
+    assert.matches('name="body"\r\n\r\nhello\r\n', req.body)
   end)
 
   it("marks only out-of-band copies", function()

@@ -5,5 +5,5 @@
 uint32_t wallarm_abi_version(void);
 const char *wallarm_version(void);
 
-uint32_t wallarm_abi_version(void) { return 2; }
+uint32_t wallarm_abi_version(void) { return 1; }  /* older than the binding's */
 const char *wallarm_version(void) { return "9.0.0"; }

@@ -50,7 +50,7 @@ describe("require", function()
     local wallarm = require "wallarm"
     assert.equal("table", type(wallarm))
     assert.equal("0.1.0", wallarm.VERSION)
-    assert.equal(1, wallarm.ABI)
+    assert.equal(2, wallarm.ABI)
     assert.is_nil(wallarm.library_version())
     assert.equal(1, wallarm_cdefs)
     assert.is_true(pcall(ffi.typeof, "wallarm_verdict_t"))
@@ -128,7 +128,7 @@ describe("wallarm.load", function()
       return
     end
     assert.matches("libwallarm.so", err, 1, true)
-    assert.matches("libwallarm.so.1", err, 1, true)
+    assert.matches("libwallarm.so.2", err, 1, true)
   end)
 
   it("refuses a library that is not libwallarm", function()
@@ -145,7 +145,7 @@ describe("wallarm.load", function()
     end
     local ok, err = wallarm.load(fake)
     assert.is_nil(ok)
-    assert.equal("cannot load libwallarm: libwallarm ABI 2 found, 1 expected ("
+    assert.equal("cannot load libwallarm: libwallarm ABI 1 found, 2 expected ("
                  .. fake .. ")", err)
     assert.is_nil(wallarm.library_version())
   end)

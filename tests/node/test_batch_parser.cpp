@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "batch_parser.h"
-#include "src/message.h"  // libwallarm/src: the connector's serializer
+#include "src/formats.h"  // libwallarm/src: the connector's serializer
 #include "wallarm.h"
 
 namespace {
@@ -29,7 +29,7 @@ struct Batch {
 void add_response(Batch& b, const std::string& id, int status, const std::string& body,
                   uint32_t flags = 0) {
   wallarm::Outgoing constant, out;
-  wallarm::make_constant_outer(constant, "kong", "1.2.3");
+  wallarm::make_v1_tail(constant, "kong", "1.2.3");
   wallarm_header_t h{{"Content-Type", 12}, {"text/plain", 10}};
   wallarm_message_t m{};
   m.type = WALLARM_MSG_RESPONSE;
@@ -40,7 +40,7 @@ void add_response(Batch& b, const std::string& id, int status, const std::string
   m.body_total = -1;
   m.request_id = {id.data(), id.size()};
   const char* err = nullptr;
-  REQUIRE(wallarm::serialize(m, flags, 1 << 20, constant.outer, out, &err) == WALLARM_OK);
+  REQUIRE(wallarm::encode(m, wallarm::v1_options(flags, 1 << 20, constant.outer), out, &err) == WALLARM_OK);
   wallarm::Buffer framed;
   wallarm::append_batch_part(framed, out);
   b.body.append(framed.data(), framed.size());
@@ -51,7 +51,7 @@ void add_response(Batch& b, const std::string& id, int status, const std::string
 // lines start with `first_line` (e.g. "X-Wallarm-Request-Part: head\r\n").
 void add_request(Batch& b, const std::string& id, const std::string& first_line = "") {
   wallarm::Outgoing constant, out;
-  wallarm::make_constant_outer(constant, "kong", "1.2.3");
+  wallarm::make_v1_tail(constant, "kong", "1.2.3");
   wallarm_header_t h{{"Host", 4}, {"example.com", 11}};
   wallarm_message_t m{};
   m.type = WALLARM_MSG_REQUEST;
@@ -62,7 +62,7 @@ void add_request(Batch& b, const std::string& id, const std::string& first_line 
   m.body_total = 70000;
   m.request_id = {id.data(), id.size()};
   const char* err = nullptr;
-  REQUIRE(wallarm::serialize(m, 0, 1 << 20, constant.outer, out, &err) == WALLARM_OK);
+  REQUIRE(wallarm::encode(m, wallarm::v1_options(0, 1 << 20, constant.outer), out, &err) == WALLARM_OK);
   wallarm::Buffer framed;
   wallarm::append_batch_part(framed, out);
   b.body += first_line;

@@ -26,9 +26,9 @@ std::string lower(std::string s) {
 
 Wire serialize(const wallarm_message_t& m, uint32_t flags = 0, uint32_t limit = 1 << 20) {
   wallarm::Outgoing constant, out;
-  wallarm::make_constant_outer(constant, "kong", "1.2.3");
+  wallarm::make_v1_tail(constant, "kong", "1.2.3");
   const char* err = nullptr;
-  REQUIRE(wallarm::serialize(m, flags, limit, constant.outer, out, &err) == WALLARM_OK);
+  REQUIRE(wallarm::encode(m, wallarm::v1_options(flags, limit, constant.outer), out, &err) == WALLARM_OK);
   Wire w;
   for (const curl_slist* n = out.outer; n != nullptr; n = n->next) {
     std::string line = n->data;

@@ -97,6 +97,7 @@ TEST_CASE("node process: serves, records, and on SIGTERM flushes its log and exi
   m.request_id = {id.data(), id.size()};
   m.client_ip = {ip.data(), ip.size()};
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(target, &m, 5000, &v) == WALLARM_OK);
   CHECK(v.action == WALLARM_BLOCK);
   wallarm_engine_free(engine);

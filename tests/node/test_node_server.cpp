@@ -36,7 +36,7 @@ using node_test::RunningNode;
 struct Connector {
   wallarm_engine_t* engine = nullptr;
   wallarm_target_t* target = nullptr;
-  explicit Connector(const std::string& url) {
+  explicit Connector(const std::string& url, int32_t format = WALLARM_FORMAT_MIRROR) {
     wallarm_engine_config_t ecfg;
     wallarm_engine_config_init(&ecfg);
     char err[256];
@@ -44,6 +44,7 @@ struct Connector {
     wallarm_target_config_t tcfg;
     wallarm_target_config_init(&tcfg);
     tcfg.url = url.c_str();
+    tcfg.format = format;
     REQUIRE(wallarm_target_new(engine, &tcfg, &target, err, sizeof err) == WALLARM_OK);
   }
   ~Connector() { wallarm_engine_free(engine); }
@@ -69,6 +70,7 @@ struct Connector {
     m.client_ip = {s.ip.data(), s.ip.size()};
     m.host = {s.host.data(), s.host.size()};
     wallarm_verdict_t v{};
+    v.size = sizeof v;
     REQUIRE(wallarm_inspect(target, &m, 5000, &v) == WALLARM_OK);
     return v;
   }
@@ -84,6 +86,7 @@ struct Connector {
     m.body_total = -1;
     m.request_id = {id.data(), id.size()};
     wallarm_verdict_t v{};
+    v.size = sizeof v;
     REQUIRE(wallarm_inspect(target, &m, 5000, &v) == WALLARM_OK);
     return v;
   }
@@ -259,11 +262,13 @@ TEST_CASE("node server: health messages answer 200, one connection serves many m
   Connector c(n.url());
   for (int i = 0; i < 20; ++i) CHECK(c.request(Connector::Sent{}).code == WALLARM_OK);
   wallarm_stats_t s{};
+  s.size = sizeof s;
   REQUIRE(wallarm_target_stats(c.target, &s) == WALLARM_OK);
   CHECK(s.conn_opened == 1);
   wallarm_message_t health{};
   health.type = WALLARM_MSG_HEALTH;
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(c.target, &health, 2000, &v) == WALLARM_OK);
   CHECK(v.code == WALLARM_OK);
 }
@@ -315,7 +320,7 @@ TEST_CASE("node server: a burst of new connections is accepted at once") {
 
 TEST_CASE("node server: batched responses and out-of-band copies are recorded one by one") {
   RunningNode n(node::Mode::block, true, [](node::Config& c) { c.delay_ms = 50; });
-  Connector c(n.url());
+  Connector c(n.url(), WALLARM_FORMAT_V1);  // batches are v1's
   // The first copy keeps the node busy: what follows goes in batches.
   auto submit = [&](const Connector::Sent& s, int32_t type, int status) {
     std::vector<wallarm_header_t> hv;
@@ -337,6 +342,7 @@ TEST_CASE("node server: batched responses and out-of-band copies are recorded on
     submit(passwd("oob-" + std::to_string(i)), WALLARM_MSG_RESPONSE, 404);
   }
   wallarm_stats_t st{};
+  st.size = sizeof st;
   for (auto start = Clock::now(); Clock::now() - start < std::chrono::seconds(5);) {
     REQUIRE(wallarm_target_stats(c.target, &st) == WALLARM_OK);
     if (st.async_sent + st.err_status >= 20) break;

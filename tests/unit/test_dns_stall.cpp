@@ -51,6 +51,7 @@ TEST_CASE("dns: a hanging lookup times out alone and stalls nothing else") {
 
   std::thread resolving([&] {
     wallarm_verdict_t v{};
+    v.size = sizeof v;
     auto start = Clock::now();
     REQUIRE(wallarm_inspect(slow, &m, 100, &v) == WALLARM_OK);
     CHECK(v.code == WALLARM_ETIMEOUT);
@@ -59,6 +60,7 @@ TEST_CASE("dns: a hanging lookup times out alone and stalls nothing else") {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the lookup hangs now
   auto start = Clock::now();
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(healthy, &m, 500, &v) == WALLARM_OK);
   CHECK(v.code == WALLARM_OK);
   CHECK(ms_since(start) < 250);

@@ -7,35 +7,18 @@
 #include <vector>
 
 #include "message.h"
+#include "message_builder.h"
 #include "wallarm.h"
 
 using wallarm::Outgoing;
 
 namespace {
 
-wallarm_str_t S(const std::string& s) { return {s.data(), s.size()}; }
+using unit::body_of;
+using unit::has;
+using unit::Msg;
+using unit::outer_of;
 
-struct Msg {
-  std::vector<std::string> storage;  // keeps the viewed strings alive
-  std::vector<wallarm_header_t> headers;
-  wallarm_message_t m{};
-
-  Msg(int32_t type = WALLARM_MSG_REQUEST) {
-    storage.reserve(64);
-    m.type = type;
-    m.body_total = -1;
-  }
-  wallarm_str_t keep(std::string s) {
-    storage.push_back(std::move(s));
-    return S(storage.back());
-  }
-  Msg& header(std::string n, std::string v) {
-    headers.push_back({keep(std::move(n)), keep(std::move(v))});
-    m.headers = headers.data();
-    m.header_count = static_cast<uint32_t>(headers.size());
-    return *this;
-  }
-};
 
 Msg typical_request() {
   Msg r;
@@ -51,28 +34,13 @@ Msg typical_request() {
   return r;
 }
 
-std::string body_of(const Outgoing& o) { return std::string(o.body.data(), o.body.size()); }
-
-// The outer headers as curl will send them, constant tail included.
-std::vector<std::string> outer_of(const Outgoing& o) {
-  std::vector<std::string> out;
-  for (const curl_slist* n = o.outer; n != nullptr; n = n->next) out.emplace_back(n->data);
-  return out;
-}
-
-bool has(const std::vector<std::string>& v, const std::string& s) {
-  for (auto& x : v)
-    if (x == s) return true;
-  return false;
-}
-
 struct Serializer {
   Outgoing constant;
   Outgoing out;
-  Serializer() { wallarm::make_constant_outer(constant, "kong", "9.9.9"); }
+  Serializer() { wallarm::make_v1_tail(constant, "kong", "9.9.9"); }
   int32_t run(const wallarm_message_t& m, uint32_t flags = 0, uint32_t limit = 1 << 20) {
     const char* err = nullptr;
-    int32_t rc = wallarm::serialize(m, flags, limit, constant.outer, out, &err);
+    int32_t rc = wallarm::encode(m, wallarm::v1_options(flags, limit, constant.outer), out, &err);
     last_err = err != nullptr ? err : "";
     return rc;
   }
@@ -279,7 +247,7 @@ TEST_CASE("message: a body file is reserved at submit and read by the engine sid
   unlink(path);  // the open descriptor keeps it readable, as nginx may do the same
   CHECK(s.out.truncated);
   CHECK(has(outer_of(s.out), "X-Wallarm-Body-Truncated: 5003"));
-  REQUIRE(wallarm::read_body_file(s.out) == WALLARM_OK);
+  REQUIRE(wallarm::finish_body(s.out) == WALLARM_OK);
   std::string b = body_of(s.out);
   CHECK(b.substr(b.find("\r\n\r\n") + 4) == "MEM" + std::string(997, 'f'));
   CHECK(s.out.file_fd == -1);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_fixture.h"
 #include "test_server.h"
 #include "wallarm.h"
 
@@ -27,90 +28,13 @@ using testsrv::Fault;
 using testsrv::Reply;
 using testsrv::Request;
 using testsrv::Server;
+using unit::Engine;
+using unit::Message;
+using unit::inspect;
+using unit::ms_since;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-long ms_since(Clock::time_point t) {
-  return static_cast<long>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
-}
-
-// A request message whose strings live as long as it does.
-struct Message {
-  std::string method = "GET", uri = "/etc/passwd", id = "req-1", ip = "10.0.0.1", host = "shop";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> hdrs{{"Host", "shop"}, {"Accept", "*/*"}};
-  std::vector<wallarm_header_t> views;
-  wallarm_message_t m{};
-
-  const wallarm_message_t* get() {
-    views.clear();
-    for (auto& [n, v] : hdrs) views.push_back({{n.data(), n.size()}, {v.data(), v.size()}});
-    m = wallarm_message_t{};
-    m.type = WALLARM_MSG_REQUEST;
-    m.method = {method.data(), method.size()};
-    m.uri = {uri.data(), uri.size()};
-    m.headers = views.data();
-    m.header_count = static_cast<uint32_t>(views.size());
-    m.body = {body.data(), body.size()};
-    m.body_total = -1;
-    m.request_id = {id.data(), id.size()};
-    m.client_ip = {ip.data(), ip.size()};
-    m.host = {host.data(), host.size()};
-    return &m;
-  }
-};
-
-struct Engine {
-  wallarm_engine_t* e = nullptr;
-  explicit Engine(const char* socket_dir = nullptr, uint32_t max_pending = 4096) {
-    wallarm_engine_config_t cfg;
-    wallarm_engine_config_init(&cfg);
-    cfg.socket_dir = socket_dir;
-    cfg.max_pending = max_pending;
-    char err[256];
-    REQUIRE_MESSAGE(wallarm_engine_new(&cfg, &e, err, sizeof err) == WALLARM_OK, err);
-  }
-  ~Engine() { wallarm_engine_free(e); }
-
-  wallarm_target_t* target(const std::string& url, void (*tune)(wallarm_target_config_t&) = nullptr) {
-    wallarm_target_config_t cfg;
-    wallarm_target_config_init(&cfg);
-    cfg.url = url.c_str();
-    if (tune) tune(cfg);
-    wallarm_target_t* t = nullptr;
-    char err[256];
-    REQUIRE_MESSAGE(wallarm_target_new(e, &cfg, &t, err, sizeof err) == WALLARM_OK, err);
-    return t;
-  }
-  wallarm_stats_t stats(wallarm_target_t* t) {
-    wallarm_stats_t s{};
-    REQUIRE(wallarm_target_stats(t, &s) == WALLARM_OK);
-    return s;
-  }
-  // Test-only: polls for the verdict of a ticket.
-  wallarm_verdict_t wait(uint64_t ticket, int timeout_ms = 5000) {
-    wallarm_verdict_t v{};
-    auto start = Clock::now();
-    for (;;) {
-      int32_t rc = wallarm_result(e, ticket, &v);
-      if (rc != WALLARM_EAGAIN) {
-        REQUIRE(rc == WALLARM_OK);
-        return v;
-      }
-      REQUIRE(ms_since(start) < timeout_ms);
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-};
-
-wallarm_verdict_t inspect(wallarm_target_t* t, Message& msg, uint32_t timeout_ms = 2000) {
-  wallarm_verdict_t v{};
-  int32_t rc = wallarm_inspect(t, msg.get(), timeout_ms, &v);
-  REQUIRE_MESSAGE(rc == WALLARM_OK, wallarm_last_error());
-  return v;
-}
 
 Reply ok(const Request&) { return Reply{}; }
 
@@ -126,6 +50,7 @@ void wait_until(Done done, int timeout_ms, int poll_ms = 2) {
 
 wallarm_stats_t engine_stats(wallarm_engine_t* e) {
   wallarm_stats_t s{};
+  s.size = sizeof s;
   REQUIRE(wallarm_engine_stats(e, &s) == WALLARM_OK);
   return s;
 }
@@ -304,6 +229,7 @@ TEST_CASE("transport: the deadline holds for a slow node") {
   Message msg;
   auto start = Clock::now();
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(t, msg.get(), 100, &v) == WALLARM_OK);
   long took = ms_since(start);
   CHECK(v.code == WALLARM_ETIMEOUT);
@@ -362,6 +288,7 @@ int32_t code_for(Reply reply, int timeout_ms = 1000) {
   auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.breaker_failures = 0; });
   Message msg;
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(t, msg.get(), static_cast<uint32_t>(timeout_ms), &v) == WALLARM_OK);
   CHECK(std::string(v.detail) != "");
   return v.code;
@@ -519,6 +446,7 @@ TEST_CASE("transport: completions are announced on the notification socket") {
     while (i < tickets.size() && tickets[i] != rec.ticket) ++i;
     REQUIRE(i < tickets.size());
     wallarm_verdict_t v{};
+    v.size = sizeof v;
     REQUIRE(wallarm_result(eng.e, rec.ticket, &v) == WALLARM_OK);
     CHECK(v.action == (i % 2 ? WALLARM_BLOCK : WALLARM_PASS));
     CHECK(wallarm_result(eng.e, rec.ticket, &v) == WALLARM_ETICKET);  // freed by the first
@@ -545,6 +473,7 @@ TEST_CASE("transport: a released ticket frees its slot when the answer comes") {
   CHECK(wallarm_release(eng.e, ticket) == WALLARM_OK);
   CHECK(wallarm_submit(t, msg.get(), 0, 1000, &other) == WALLARM_EQUEUE);
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   CHECK(wallarm_result(eng.e, ticket, &v) == WALLARM_ETICKET);
   CHECK(wallarm_release(eng.e, ticket) == WALLARM_ETICKET);
   wait_until([&] { return wallarm_submit(t, msg.get(), 0, 1000, &other) != WALLARM_EQUEUE; },
@@ -775,6 +704,7 @@ TEST_CASE("transport: a forked child cannot use its parent's engine") {
   if (pid == 0) {
     uint64_t ticket = 0;
     wallarm_stats_t s{};
+    s.size = sizeof s;
     bool refused = wallarm_submit(t, msg.get(), 0, 100, &ticket) == WALLARM_EFORKED &&
                    wallarm_engine_stats(eng.e, &s) == WALLARM_EFORKED;
     wallarm_engine_free(eng.e);  // only forgets it
@@ -834,6 +764,7 @@ TEST_CASE("transport: submit checks its arguments") {
   CHECK(wallarm_submit(t, msg.get(), 0, 100, &ticket) == WALLARM_EINVAL);
   CHECK(std::string(wallarm_last_error()).find("request_id") == 0);
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   CHECK(wallarm_result(eng.e, 0, &v) == WALLARM_ETICKET);
   CHECK(wallarm_result(eng.e, 0xdeadbeef00000001ull, &v) == WALLARM_ETICKET);
   CHECK(eng.stats(t).submitted == 0);
@@ -930,6 +861,7 @@ TEST_CASE("transport: a body file is read by the engine and sent up to the limit
   const wallarm_message_t* m = msg.get();
   msg.m.body_file = path;
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(t, m, 2000, &v) == WALLARM_OK);
   unlink(path);
   CHECK(v.code == WALLARM_OK);
@@ -956,6 +888,7 @@ TEST_CASE("transport: threads submitting at once each get their own verdicts") {
       msg.uri = i % 2 ? "/block" : "/pass";
       for (int n = 0; n < kEach; ++n) {
         wallarm_verdict_t v{};
+        v.size = sizeof v;
         if (wallarm_inspect(t, msg.get(), 5000, &v) != WALLARM_OK || v.code != WALLARM_OK ||
             v.action != (i % 2 ? WALLARM_BLOCK : WALLARM_PASS))
           ++wrong;
@@ -1048,6 +981,7 @@ TEST_CASE("transport: a target released while its breaker probes is freed and pr
                        });
   Message msg;
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   REQUIRE(wallarm_inspect(t, msg.get(), 50, &v) == WALLARM_OK);
   CHECK(v.code == WALLARM_ETIMEOUT);
   std::this_thread::sleep_for(std::chrono::milliseconds(30));  // a probe is out now

@@ -13,6 +13,7 @@ wallarm_verdict_t decode(int status, const std::string& body) {
   std::string padded = body;
   padded.resize(body.size() + wallarm::kJsonPadding, '\0');
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   v.latency_us = 77;
   wallarm::decode_verdict(status, padded.data(), body.size(), padded.size(), parser, v);
   return v;
@@ -111,6 +112,7 @@ TEST_CASE("verdict: a body that does not parse leaves the status to decide, flag
 
 TEST_CASE("verdict: fail_verdict keeps latency and status, sets code and detail") {
   wallarm_verdict_t v{};
+  v.size = sizeof v;
   v.latency_us = 5;
   v.http_status = 502;
   v.attack_count = 3;
