@@ -154,6 +154,8 @@ local LIBRARY_COUNTERS = {
   { "abandoned", "wallarm_kong_messages_abandoned_total", "Verdicts that came after their request gave up" },
   { "truncated", "wallarm_kong_messages_truncated_total", "Messages whose body was cut at its limit" },
   { "escaped", "wallarm_kong_messages_escaped_total", "Messages with header bytes escaped" },
+  { "reshaped", "wallarm_kong_messages_reshaped_total",
+    "Messages whose method or request-target the node format could not carry as is" },
   { "body_invalid", "wallarm_kong_node_answers_invalid_total", "Node answers whose JSON body did not parse" },
   { "breaker_trips", "wallarm_kong_breaker_trips_total", "Times the circuit breaker opened" },
   { "bytes_sent", "wallarm_kong_bytes_sent_total", "Message bytes sent to the node" },

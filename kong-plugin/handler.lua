@@ -30,6 +30,8 @@ local function target_for(conf)
   local err
   t, err = wallarm.target {
     url = conf.wallarm_node_address,
+    format = conf.node_format,
+    health_path = conf.node_health_path,
     max_connections = conf.max_connections,
     max_conn_age_s = conf.max_connection_age_s,
     breaker_failures = conf.breaker_failures,

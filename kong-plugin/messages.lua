@@ -152,7 +152,7 @@ local HEAD_FIRST_ABOVE = 65536
 
 -- Whether this request's head goes to the node before its body is read.
 function _M.head_first(conf)
-  if not conf.inspect_request_body or conf.request_body_limit == 0 then
+  if not conf.head_first or not conf.inspect_request_body or conf.request_body_limit == 0 then
     return false
   end
   local length = tonumber(kong.request.get_header("content-length"))
@@ -228,6 +228,9 @@ end
 function _M.response_head(ctx)
   local msg = { type = "response", headers = {}, request_id = ctx.request_id }
   msg.status = kong.response.get_status()
+  -- The mirror and multipart formats post a response to its request's path.
+  msg.method = ctx.request_msg and ctx.request_msg.method
+  msg.uri = ctx.request_msg and ctx.request_msg.uri
   -- The response as the client gets it: in the client's protocol.
   msg.version = ctx.request_msg and ctx.request_msg.version
   local n = table_headers(msg.headers, kong.response.get_headers(1000))

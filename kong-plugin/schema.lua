@@ -18,7 +18,22 @@ return {
                 patterns = { "^http://", "^https://" },
                 err = "the node address must be an http:// or https:// URL",
               },
+              match_none = {
+                { pattern = "[?#]",
+                  err = "the node address takes no query or fragment: the client's path and query follow its path" },
+              },
               description = "URL of the Wallarm filtering node, e.g. http://native-processing.wallarm-node.svc.cluster.local:5000",
+          } },
+          { node_format = {
+              type = "string", required = true, default = "mirror",
+              one_of = { "mirror", "multipart", "v1" },
+              description = "How messages are shaped for the node: mirror (the request replayed, as Wallarm's Layer7 connector sends it), multipart (as its Azure connector sends it) or v1 (this connector's own framing); wallarm-node-check tells which one a node accepts",
+          } },
+          { node_health_path = {
+              type = "string", required = false,
+              match = "^/[!-~]*$",
+              match_none = { { pattern = "#", err = "a health path takes no fragment" } },
+              description = "Path the circuit breaker's health probes GET from the node (200 = healthy), e.g. /wallarm-external-health; unset: probes are protocol v1 health messages",
           } },
           { blocking = {
               type = "boolean", required = true, default = true,
@@ -39,6 +54,10 @@ return {
           { request_body_limit = {
               type = "integer", required = true, default = 131072, between = { 0, 67108864 },
               description = "Request body bytes sent to the node; the rest is cut and the node is told the original length",
+          } },
+          { head_first = {
+              type = "boolean", required = true, default = true,
+              description = "In blocking mode, judge a request whose body is over 64 KiB, of unknown length or announced with Expect: 100-continue on its head first, before its body is read; the whole request follows with the same request id. false: one message per request, after the body is read",
           } },
           { inspect_response = {
               type = "boolean", required = true, default = true,

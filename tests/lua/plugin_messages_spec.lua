@@ -33,7 +33,7 @@ local function load_messages(request)
   return dofile(plugin_dir .. "messages.lua")
 end
 
-local conf = { inspect_request_body = true, request_body_limit = 1048576 }
+local conf = { inspect_request_body = true, request_body_limit = 1048576, head_first = true }
 
 local function pairs_of(headers)
   local list = {}
@@ -103,7 +103,8 @@ describe("plugin messages", function()
 
   it("keeps the response body up to its limit and its full length", function()
     local m = load_messages({})
-    local ctx = { request_id = "r1", request_msg = { client_ip = "203.0.113.7", host = "h" } }
+    local ctx = { request_id = "r1", request_msg = { client_ip = "203.0.113.7", host = "h",
+                                                      method = "GET", uri = "/a?b=1" } }
     m.response_head(ctx)
     m.response_chunk(ctx, "hello ", 8)
     m.response_chunk(ctx, "world", 8)
@@ -111,6 +112,9 @@ describe("plugin messages", function()
     local msg = m.response(ctx)
     assert.equal(404, msg.status)
     assert.equal("r1", msg.request_id)
+    -- Its request's method and target: where mirror and multipart post it.
+    assert.equal("GET", msg.method)
+    assert.equal("/a?b=1", msg.uri)
     assert.equal("hello wo", msg.body)
     assert.equal(11, msg.body_total)
     table.sort(msg.headers)
@@ -137,8 +141,16 @@ describe("plugin messages", function()
 
     it("never when the body is not sent to the node", function()
       local big = { method = "POST", header = { ["content-length"] = "999999999" } }
-      assert.is_false(head_first(big, { inspect_request_body = false, request_body_limit = 1048576 }))
-      assert.is_false(head_first(big, { inspect_request_body = true, request_body_limit = 0 }))
+      assert.is_false(head_first(big, { inspect_request_body = false, request_body_limit = 1048576,
+                                        head_first = true }))
+      assert.is_false(head_first(big, { inspect_request_body = true, request_body_limit = 0,
+                                        head_first = true }))
+    end)
+
+    it("never when head_first is off", function()
+      local big = { method = "POST", header = { ["content-length"] = "999999999" } }
+      assert.is_false(head_first(big, { inspect_request_body = true, request_body_limit = 1048576,
+                                        head_first = false }))
     end)
 
     it("builds the head without reading the body, then adds it", function()
