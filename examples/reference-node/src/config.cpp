@@ -1,9 +1,12 @@
 #include "config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "message_shape.h"
 
 namespace node {
 
@@ -31,11 +34,16 @@ headers. ModSecurity and the OWASP Core Rule Set are its detection engine.
   --port-file FILE          write the bound port to FILE once listening
   --external-health-path P  GET P answers 200 ok, for an external health check
                             (default /wallarm-external-health; "" = none)
+  --shapes LIST             serve only these message shapes, to test a connector's
+                            format selection against a node that accepts one
+                            format: a comma-separated subset of v1,mirror,multipart
+                            (default all three); other messages get 400 (shape)
   --help                    this text
 
 Config file fields: listen, mode, engine, modsecurity_config, denylist, graylist,
 attack_log, threads, detectors, window_ms, keep_attacks, delay_ms,
-process_time_limit_ms, external_health_path.
+process_time_limit_ms, external_health_path, shapes (a list of names, or the
+option's comma-separated string).
 Endpoints: any request with connector headers, on any path and with any
 method httplib routes, is a message. Without them: GET /attacks (JSON, or
 HTML for browsers), /attacks.json, /attacks.html, /metrics, /healthz and the
@@ -80,6 +88,26 @@ std::string set_external_health_path(Config& cfg, const std::string& value) {
   return "";
 }
 
+// "v1,mirror": names as shape_name() writes them, at least one.
+std::string set_shapes(Config& cfg, const std::string& value) {
+  const std::string bad =
+      "shapes: must be a comma-separated list of v1, mirror and multipart, not \"" + value + "\"";
+  unsigned shapes = 0;
+  size_t at = 0;
+  while (at <= value.size()) {
+    size_t comma = std::min(value.find(',', at), value.size());
+    const std::string name = value.substr(at, comma - at);
+    unsigned bit = 0;
+    for (Shape s : {Shape::v1, Shape::mirror, Shape::multipart})
+      if (name == shape_name(s)) bit = shape_bit(s);
+    if (bit == 0) return bad;
+    shapes |= bit;
+    at = comma + 1;
+  }
+  cfg.shapes = shapes;
+  return "";
+}
+
 std::string add_ip(IpList& list, const char* field, const std::string& value) {
   return list.add(value) ? "" : std::string(field) + ": not an address or CIDR range: " + value;
 }
@@ -108,7 +136,8 @@ std::string load_file(Config& cfg, const std::string& path) {
   static const char* const known[] = {"listen",     "mode",      "engine",      "modsecurity_config",
                                       "denylist",   "graylist",  "attack_log",  "threads",
                                       "detectors",  "window_ms", "keep_attacks", "delay_ms",
-                                      "process_time_limit_ms", "external_health_path"};
+                                      "process_time_limit_ms", "external_health_path",
+                                      "shapes"};
   for (auto& [key, value] : j.items()) {
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
@@ -134,6 +163,19 @@ std::string load_file(Config& cfg, const std::string& path) {
     }
     return "";
   };
+  // A list, or the option's comma-separated string.
+  auto shapes = [&]() -> std::string {
+    if (!j.contains("shapes")) return "";
+    const nlohmann::json& v = j["shapes"];
+    if (v.is_string()) return set_shapes(cfg, v.get<std::string>());
+    if (!v.is_array() || v.empty()) return "shapes: must be a list of shape names";
+    std::string joined;
+    for (auto& e : v) {
+      if (!e.is_string()) return "shapes: must be a list of shape names";
+      joined += (joined.empty() ? "" : ",") + e.get<std::string>();
+    }
+    return set_shapes(cfg, joined);
+  };
   auto assign = [](std::string& into) {
     return [&into](const std::string& v) {
       into = v;
@@ -148,6 +190,7 @@ std::string load_file(Config& cfg, const std::string& path) {
       text("attack_log", assign(cfg.attack_log)),
       text("external_health_path",
            [&](const std::string& v) { return set_external_health_path(cfg, v); }),
+      shapes(),
       list("denylist", cfg.denylist),
       list("graylist", cfg.graylist),
       number("threads", cfg.threads, 4, 4096),
@@ -197,6 +240,7 @@ std::string configure(int argc, char** argv, Config& cfg, bool* help) {
       err = set_count(cfg.process_time_limit_ms, "process-time-limit-ms", value, 0, 60000);
     else if (opt == "--port-file") cfg.port_file = value;
     else if (opt == "--external-health-path") err = set_external_health_path(cfg, value);
+    else if (opt == "--shapes") err = set_shapes(cfg, value);
     else return opt + ": unknown option (see --help)";
     if (!err.empty()) return err;
   }

@@ -5,9 +5,14 @@
 #include <vector>
 
 #include "ip_list.h"
+#include "message.h"
 #include "policy.h"
 
 namespace node {
+
+constexpr unsigned shape_bit(Shape s) { return 1u << static_cast<unsigned>(s); }
+constexpr unsigned kAllShapes = shape_bit(Shape::v1) | shape_bit(Shape::mirror) |
+                                shape_bit(Shape::multipart);
 
 struct Config {
   std::string host = "127.0.0.1";
@@ -28,6 +33,10 @@ struct Config {
   // GET here answers 200 to an external health check (the Native Node's
   // external_health_check.endpoint); empty = none.
   std::string external_health_path = "/wallarm-external-health";
+  // Message shapes served, as shape_bit()s; the others are refused (400,
+  // reason "shape"). Less than all of them plays a node that accepts one
+  // format, against which a connector's format selection can be tested.
+  unsigned shapes = kAllShapes;
 };
 
 // Fills cfg from argv. Returns "" on success, else an error naming the

@@ -14,6 +14,7 @@
 
 #include "attack_store.h"
 #include "config.h"
+#include "message_shape.h"
 #include "metrics.h"
 #include "modsec_detector.h"
 #include "server.h"
@@ -103,8 +104,14 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << server.port() << "\n";
     std::rename(tmp.c_str(), cfg.port_file.c_str());
   }
-  std::fprintf(stderr, "wallarm-reference-node: listening on %s:%d, mode %s, engine %s\n",
-               cfg.host.c_str(), server.port(), node::mode_name(cfg.mode), detector->name());
+  // Only a node restricted by --shapes says which: the line is otherwise as before.
+  std::string shapes;
+  for (node::Shape s : {node::Shape::v1, node::Shape::mirror, node::Shape::multipart})
+    if (cfg.shapes != node::kAllShapes && (cfg.shapes & node::shape_bit(s)) != 0)
+      shapes += std::string(shapes.empty() ? ", shapes " : ",") + node::shape_name(s);
+  std::fprintf(stderr, "wallarm-reference-node: listening on %s:%d, mode %s, engine %s%s\n",
+               cfg.host.c_str(), server.port(), node::mode_name(cfg.mode), detector->name(),
+               shapes.c_str());
 
   std::atomic<bool> served{false};
   std::thread signal_waiter([&] {

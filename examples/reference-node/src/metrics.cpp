@@ -102,6 +102,8 @@ void Metrics::count_rejected_connector_info() noexcept {
   rejected_connector_info_.fetch_add(1, relaxed);
 }
 
+void Metrics::count_rejected_shape() noexcept { rejected_shape_.fetch_add(1, relaxed); }
+
 void Metrics::count_verdict(bool block) noexcept {
   (block ? verdicts_block_ : verdicts_pass_).fetch_add(1, relaxed);
 }
@@ -198,10 +200,12 @@ std::string Metrics::prometheus() const {
   }
 
   header(out, "wallarm_node_messages_rejected_total", "counter",
-         "Requests refused as no message at all, by reason (connector_info: no connector "
-         "headers, and not one of the node's pages).");
+         "Requests refused before parsing, by reason (connector_info: no connector headers, "
+         "and not one of the node's pages; shape: a message of a shape not served).");
   sample(out, "wallarm_node_messages_rejected_total", "reason", "connector_info",
          rejected_connector_info_.load(relaxed));
+  sample(out, "wallarm_node_messages_rejected_total", "reason", "shape",
+         rejected_shape_.load(relaxed));
 
   header(out, "wallarm_node_verdicts_total", "counter", "Verdicts answered to request messages.");
   sample(out, "wallarm_node_verdicts_total", "verdict", "pass", verdicts_pass_.load(relaxed));

@@ -41,6 +41,9 @@ class Metrics {
   // request that was no message (no connector headers, docs/protocol.md
   // 12.4) and asked for none of the node's pages
   void count_rejected_connector_info() noexcept;
+  // wallarm_node_messages_rejected_total{reason="shape"}: a message of a
+  // shape the node does not serve (Config::shapes)
+  void count_rejected_shape() noexcept;
   // wallarm_node_batches_total: batches accepted (their messages are
   // counted in wallarm_node_messages_total one by one)
   void count_batch() noexcept;
@@ -84,6 +87,7 @@ class Metrics {
   Counter messages_[3]{};  // by MessageType
   Counter shapes_[3]{};    // by Shape
   Counter rejected_connector_info_{0};
+  Counter rejected_shape_{0};
   Counter verdicts_pass_{0}, verdicts_block_{0};
   Counter correlated_{0}, uncorrelated_{0};
   Counter out_of_band_{0};

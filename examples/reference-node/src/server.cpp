@@ -61,8 +61,8 @@ NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store
   // message's headers are the client's in the mirror shape, and must not
   // steer httplib (httplib_message.h). httplib hands its own Request to this
   // handler as const; the object itself is not.
-  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    if (shape_of(received_headers(req))) hold_message_head(const_cast<httplib::Request&>(req));
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    if (message_shape(req)) hold_message_head(const_cast<httplib::Request&>(req));
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // One handler for every method httplib routes: a message may come as any
@@ -101,7 +101,7 @@ void NodeServer::stop() { http_->stop(); }
 
 void NodeServer::on_http(const httplib::Request& req, httplib::Response& res) {
   const Clock::time_point received = Clock::now();  // httplib calls us with the whole body read
-  auto shape = shape_of(received_headers(req));
+  auto shape = message_shape(req);
   if (!shape) {
     if (serve_page(req, res)) return;
     metrics_.count_rejected_connector_info();
@@ -110,27 +110,53 @@ void NodeServer::on_http(const httplib::Request& req, httplib::Response& res) {
            "Content-Type), and not one of the node's pages");
     return;
   }
-  switch (*shape) {
-    case Shape::v1:
-      on_v1(req, received, res);
-      break;
-    case Shape::mirror:
-      on_parsed(parse_mirror(received_request(req)), received, res);
-      break;
-    case Shape::multipart:
-      on_parsed(parse_multipart(received_request(req)), received, res);
-      break;
+  if (!served(*shape, received_headers(req))) {
+    metrics_.count_rejected_shape();
+    refuse(res, 400, "shape",
+           std::string(shape_name(*shape)) + " messages are not served by this node (--shapes)");
+  } else if (*shape == Shape::v1) {
+    on_v1(req, received, res);
+  } else if (*shape == Shape::mirror) {
+    on_parsed(parse_mirror(received_request(req)), received, res);
+  } else {
+    on_parsed(parse_multipart(received_request(req)), received, res);
   }
   // A mirrored HEAD gets its verdict by status only: an answer to HEAD has
   // no body.
   if (received_method(req) == "HEAD") res.body.clear();
 }
 
+bool NodeServer::health_path(const std::string& path) const {
+  return path == "/healthz" ||
+         (!cfg_.external_health_path.empty() && path == cfg_.external_health_path);
+}
+
+// A connector's health check may carry its constant headers,
+// X-Wallarm-Connector-Type among them, but no request id. No mirror message
+// lacks one (it would be refused as missing_request_id), so such a GET is
+// the health check it looks like.
+std::optional<Shape> NodeServer::message_shape(const httplib::Request& req) const {
+  auto outer = received_headers(req);
+  auto shape = shape_of(outer);
+  const std::string method = received_method(req);
+  if (shape == Shape::mirror && !outer(protocol::kRequestId) &&
+      (method == "GET" || method == "HEAD") && health_path(req.path))
+    return std::nullopt;
+  return shape;
+}
+
+// Both mirror and multipart connectors send their response messages in the
+// multipart shape (docs/protocol.md 12.4): a node serving mirror takes them.
+bool NodeServer::served(Shape shape, const OuterHeaders& outer) const {
+  if ((cfg_.shapes & shape_bit(shape)) != 0) return true;
+  return shape == Shape::multipart && (cfg_.shapes & shape_bit(Shape::mirror)) != 0 &&
+         outer(protocol::kResponseStatus);
+}
+
 bool NodeServer::serve_page(const httplib::Request& req, httplib::Response& res) {
   if (req.method != "GET" && req.method != "HEAD") return false;
   const std::string& path = req.path;
-  if (path == "/healthz" ||
-      (!cfg_.external_health_path.empty() && path == cfg_.external_health_path)) {
+  if (health_path(path)) {
     res.set_content("ok\n", "text/plain");
   } else if (path == "/metrics") {
     metrics_.set_tracked_requests(store_.tracked());

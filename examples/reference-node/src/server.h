@@ -2,12 +2,14 @@
 // The node's HTTP side. A request whose head makes it a message
 // (message_shape.h: v1, mirror or multipart) is one, whatever its method
 // and path; any other request gets the node's own pages on GET (the attacks
-// view, metrics, liveness and the external health check) or a 400.
+// view, metrics, liveness and the external health check) or a 400. A
+// message of a shape the node is set not to serve gets a 400 too.
 // cpp-httplib serves each open connection on a thread of its pool; requests
 // are inspected under the processing time limit (time_limited_inspector.h).
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -45,6 +47,13 @@ class NodeServer {
  private:
   // Every request httplib routes, whatever its method.
   void on_http(const httplib::Request& req, httplib::Response& res);
+  // The shape of the message req is, or nullopt if it is none
+  // (message_shape.h, and a health check that carries connector headers).
+  std::optional<Shape> message_shape(const httplib::Request& req) const;
+  // /healthz or the external health check's path.
+  bool health_path(const std::string& path) const;
+  // Whether messages of this shape are served (Config::shapes).
+  bool served(Shape shape, const OuterHeaders& outer) const;
   // The node's own pages, on GET and HEAD; false if req asks for none.
   bool serve_page(const httplib::Request& req, httplib::Response& res);
   void on_v1(const httplib::Request& req, std::chrono::steady_clock::time_point received,
