@@ -1,7 +1,7 @@
 #pragma once
 // Which shape a message has, told from its outer head alone
-// (docs/protocol.md 12.4), never from a setting: the node serves all
-// shapes on every path at once.
+// (docs/protocol.md 12.4), never from a setting, on every path. Which
+// shapes the node then serves is a setting (--shapes, server.cpp).
 #include <optional>
 
 #include "message.h"
