@@ -33,8 +33,8 @@ int32_t mirror_request(const wallarm_message_t& m, const EncodeOptions& o, Outgo
                        const char** err);
 int32_t multipart_message(const wallarm_message_t& m, const EncodeOptions& o, Outgoing& out,
                           const char** err);
-// After the body file part was read: a new boundary if the part held the
-// old one. ENOMEM if the message could not be rebuilt.
+// Once the body is complete: a new boundary if a part holds the old one.
+// ENOMEM if the message could not be rebuilt.
 int32_t multipart_rebound_if_needed(Outgoing& out) noexcept;
 
 // Batches (docs/protocol.md 7.5), v1 only: fire-and-forget messages in one

@@ -192,19 +192,20 @@ int32_t encode(const wallarm_message_t& m, const EncodeOptions& o, Outgoing& out
 }
 
 int32_t finish_body(Outgoing& out) noexcept {
-  if (out.file_fd < 0) return WALLARM_OK;
-  size_t done = 0;
-  while (done < out.file_len) {
-    ssize_t n = ::pread(out.file_fd, out.body.data() + out.file_at + done, out.file_len - done,
-                        static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
+  if (out.file_fd >= 0) {
+    size_t done = 0;
+    while (done < out.file_len) {
+      ssize_t n = ::pread(out.file_fd, out.body.data() + out.file_at + done, out.file_len - done,
+                          static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(out.file_fd);
+    out.file_fd = -1;
+    // A file that shrank after submit: the announced length no longer holds.
+    if (done != out.file_len) return WALLARM_EIO;
   }
-  ::close(out.file_fd);
-  out.file_fd = -1;
-  // A file that shrank after submit: the announced length no longer holds.
-  if (done != out.file_len) return WALLARM_EIO;
   if (!out.multipart.boundary.empty()) return multipart_rebound_if_needed(out);
   return WALLARM_OK;
 }

@@ -78,9 +78,9 @@ inline EncodeOptions v1_options(uint32_t flags, uint32_t body_limit, curl_slist*
 int32_t encode(const wallarm_message_t& msg, const EncodeOptions& opts, Outgoing& out,
                const char** err);
 
-// Reads the body file part into the body (engine thread), then, in a
-// multipart message, changes the boundary if the file held it. On a short
-// file returns EIO.
+// Completes a message on the engine thread: reads the body file part into
+// the body, then, in a multipart message, changes the boundary if a part
+// holds it. On a short file returns EIO.
 int32_t finish_body(Outgoing& out) noexcept;
 
 // Builds, in out, the outer lines that every message of an engine shares
