@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -341,6 +342,36 @@ TEST_CASE("node server, mirror: a GET's body is read and inspected, never taken 
   CHECK(seen[2].body == "xyz");
 }
 
+TEST_CASE("node server, mirror: a POST without Content-Length has an empty body, answered at once") {
+  RecordingDetector recorder;
+  RunningNode n(node::Mode::block, true, nullptr, &recorder);
+  RawConnection c(n.server->port());
+  for (const char* method : {"POST", "PUT", "PATCH"}) {
+    CAPTURE(method);
+    c.send(std::string(method) + " /form HTTP/1.1\r\n" + connector_lines("nolen", method) + "\r\n");
+    auto started = std::chrono::steady_clock::now();
+    CHECK(c.read().status == 200);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+  }
+  auto seen = recorder.seen();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].method == "POST");
+  CHECK(seen[2].method == "PATCH");
+  CHECK(seen[0].body.empty());
+}
+
+TEST_CASE("node server, mirror: a target with an encoded CR or LF is a message, never a 404") {
+  RunningNode n(node::Mode::block);
+  RawConnection c(n.server->port());
+  for (const char* target : {"/a%0D%0Ab", "/etc/passwd?x=%0A"}) {
+    CAPTURE(target);
+    c.send(mirrored("GET", target, "crlf"));
+    auto a = c.read();
+    CHECK(a.status != 404);
+    CHECK(nlohmann::json::parse(a.body).contains("verdict"));
+  }
+}
+
 TEST_CASE("node server, mirror: HEAD gets its verdict by status, with no body") {
   RunningNode n(node::Mode::block);
   RawConnection c(n.server->port());
@@ -354,16 +385,18 @@ TEST_CASE("node server, mirror: HEAD gets its verdict by status, with no body") 
   CHECK(nlohmann::json::parse(a.body)["verdict"] == "block");
 }
 
-TEST_CASE("node server, mirror: methods httplib does not route get httplib's own 400") {
-  RunningNode n(node::Mode::block, false);
-  for (const char* method : {"TRACE", "PROPFIND"}) {
-    CAPTURE(method);
+TEST_CASE("node server, mirror: TRACE is a message, a method httplib does not know gets its 400") {
+  RunningNode n(node::Mode::block);
+  for (const std::string body : {"", "x=1"}) {
     RawConnection c(n.server->port());
-    c.send(mirrored(method, "/etc/passwd", "trace-1"));
-    CHECK(c.read().status == 400);
+    c.send(mirrored("TRACE", "/etc/passwd", "trace-1", "", body));
+    CHECK(c.read().status == 403);
   }
+  RawConnection c(n.server->port());
+  c.send(mirrored("PROPFIND", "/etc/passwd", "propfind-1"));
+  CHECK(c.read().status == 400);
   const std::string metrics = metrics_text(n);
-  CHECK(has_line(metrics, "wallarm_node_messages_by_shape_total{shape=\"mirror\"} 0"));
+  CHECK(has_line(metrics, "wallarm_node_messages_by_shape_total{shape=\"mirror\"} 2"));
   CHECK(has_line(metrics, "wallarm_node_messages_rejected_total{reason=\"connector_info\"} 0"));
 }
 

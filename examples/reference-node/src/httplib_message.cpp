@@ -52,9 +52,12 @@ void hold_message_head(httplib::Request& req) {
   }
   req.ranges.clear();  // parsed from Range before the pre-routing handler runs
   headers.emplace(kHeldMethod, req.method);
-  const bool reads_no_body = req.method == "GET" || req.method == "HEAD" ||
-                             req.method == "OPTIONS" || req.method == "DELETE";
-  if (reads_no_body && frames_body(req)) req.method = "POST";
+  // httplib reads a body by the method, not by the framing: none for GET,
+  // HEAD or OPTIONS, a POST without framing to the connection's end (RFC
+  // 9112 6.3 gives that request an empty body), and a method it does not
+  // know it refuses. So the framing alone picks the method httplib sees;
+  // the received one is kept above.
+  req.method = frames_body(req) ? "POST" : "GET";
 }
 
 std::string received_method(const httplib::Request& req) {

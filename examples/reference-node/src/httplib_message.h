@@ -11,7 +11,8 @@
 //  * by its Accept-Encoding, compresses the answer, and by its Range, cuts
 //    the answer or makes it a 416;
 //  * reads no body for GET, HEAD or OPTIONS, nor for a chunked DELETE: the
-//    body would be read as the next request on the connection;
+//    body would be read as the next request on the connection; and reads a
+//    POST, PUT or PATCH without Content-Length to the connection's end;
 //  * adds REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR and LOCAL_PORT headers.
 //
 // A mirrored client request carries the client's own headers, so each of
@@ -30,8 +31,8 @@ namespace node {
 // For a request that is a message (message_shape.h), from the pre-routing
 // handler, before httplib reads the body: moves Content-Type,
 // Content-Encoding, Accept-Encoding and Range out of httplib's sight, and
-// makes httplib read a body framed on GET, HEAD, OPTIONS or DELETE as it
-// reads a POST's. The functions below give back what was moved.
+// makes httplib read the body the framing gives, whatever the method (any
+// method is routed). The functions below give back what was moved.
 void hold_message_head(httplib::Request& req);
 
 // The outer headers as the parsers read them: as on the wire, as far as

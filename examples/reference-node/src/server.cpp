@@ -67,16 +67,21 @@ NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store
   });
   // One handler for every method httplib routes: a message may come as any
   // of them (a mirrored GET /metrics is a message, never the metrics page).
-  // httplib itself answers 400 to TRACE, CONNECT and methods it does not know.
+  // A message reaches them as GET or POST whatever its method
+  // (hold_message_head); anything else httplib answers 400 to TRACE, CONNECT
+  // and methods it does not know.
   auto on_http = [this](const httplib::Request& req, httplib::Response& res) {
     this->on_http(req, res);
   };
-  http_->Get(".*", on_http);  // and HEAD
-  http_->Post(".*", on_http);
-  http_->Put(".*", on_http);
-  http_->Delete(".*", on_http);
-  http_->Options(".*", on_http);
-  http_->Patch(".*", on_http);
+  // Any path: httplib matches the decoded path, where %0A is a line feed
+  // that "." does not match.
+  const std::string any_path = R"([\s\S]*)";
+  http_->Get(any_path, on_http);  // and HEAD
+  http_->Post(any_path, on_http);
+  http_->Put(any_path, on_http);
+  http_->Delete(any_path, on_http);
+  http_->Options(any_path, on_http);
+  http_->Patch(any_path, on_http);
 }
 
 NodeServer::~NodeServer() = default;
