@@ -26,6 +26,14 @@ bool replayable(std::string_view method, bool with_body) noexcept {
   return true;
 }
 
+// Methods whose requests give no meaning to content (RFC 9110 9.3). Any
+// other method says its length even when nothing follows (RFC 9110 8.6),
+// or a server may read a POST without one to the connection's end.
+bool content_has_no_meaning(std::string_view method) noexcept {
+  return method == "GET" || method == "HEAD" || method == "DELETE" || method == "OPTIONS" ||
+         method == "TRACE";
+}
+
 bool is_body_framing(std::string_view name) noexcept {
   return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding");
 }
@@ -82,6 +90,7 @@ int32_t mirror_request(const wallarm_message_t& m, const EncodeOptions& o, Outgo
   }
   // Without a Host line of the client's, the host the gateway routed on.
   if (!has_host && m.host.len != 0) add_outer(out, "Host", bounded(view(m.host), kMaxHost));
+  if (out.no_body && !content_has_no_meaning(out.method)) add_outer(out, "Content-Length", "0");
   add_connector_lines(out, m, o.flags, !target_kept, plan.total);
 
   out.body.reserve(plan.mem_len + out.file_len);

@@ -36,7 +36,7 @@ struct Outgoing {
   curl_slist* tail = nullptr;
   std::string method;       // "" = POST
   std::string target;       // request-target; "" = the node URL's own
-  bool no_body = false;     // send neither a body nor Content-Length
+  bool no_body = false;     // send no body; curl adds no Content-Length then
   bool only_200 = false;    // a health GET: only 200 counts as healthy
   int file_fd = -1;         // body file still to read into body[file_at..]
   size_t file_at = 0;

@@ -106,16 +106,24 @@ TEST_CASE("mirror on the wire: HEAD, DELETE and an unknown method arrive as them
   Message odd;
   odd.method = "NOT A TOKEN";
   CHECK(inspect(t, odd).action == WALLARM_PASS);
+  Message empty_post;  // no body and no framing: the length is still said
+  empty_post.method = "POST";
+  CHECK(inspect(t, empty_post).action == WALLARM_PASS);
 
-  REQUIRE(node.wait_for_requests(4, 2000));
+  REQUIRE(node.wait_for_requests(5, 2000));
   auto got = node.requests();
   CHECK(got[0].method == "HEAD");
+  CHECK_FALSE(has_header(got[0], "Content-Length"));
   CHECK(got[1].method == "DELETE");
   CHECK_FALSE(has_header(got[1], "Content-Length"));
   CHECK(got[2].method == "PROPFIND");
   CHECK(got[2].body == "<propfind/>");
   CHECK(got[3].method == "POST");
   CHECK(got[3].header("X-Wallarm-Method") == "NOT%20A%20TOKEN");
+  CHECK(got[3].header("Content-Length") == "0");
+  CHECK(got[4].method == "POST");
+  CHECK(got[4].header("Content-Length") == "0");
+  CHECK(got[4].body.empty());
   CHECK(got[0].target == "/etc/passwd");  // a URL path of "/" adds nothing
   CHECK(eng.stats(t).reshaped == 1);
   CHECK(eng.stats(t).err_proto == 0);
