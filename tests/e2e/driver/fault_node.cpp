@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "servers.h"
+
 namespace e2e {
 
 namespace {
@@ -248,13 +250,12 @@ FaultNode::Read FaultNode::read_message(int fd, std::string& buf, Message& m, ui
     Read r = read_some(fd, buf, kTick, generation);
     if (r != Read::ok) return r;
   }
-  const std::string body = buf.substr(head_end + 4, length);
+  // In any format (servers.h): its type, and the client's target.
+  const CapturedMessage c = read_node_message(buf.substr(0, head_end + 4), buf.substr(head_end + 4, length));
   buf.erase(0, head_end + 4 + length);
-  m.type = header_value(head, "X-Wallarm-Message-Type");
-  m.request_id = header_value(head, "X-Wallarm-Request-Id");
-  size_t sp1 = body.find(' '), eol = body.find("\r\n");
-  size_t sp2 = sp1 == std::string::npos ? std::string::npos : body.find(' ', sp1 + 1);
-  if (sp2 != std::string::npos && sp2 < eol) m.target = body.substr(sp1 + 1, sp2 - sp1 - 1);
+  m.type = c.type;
+  m.request_id = c.request_id();
+  m.target = c.target;
   return Read::ok;
 }
 

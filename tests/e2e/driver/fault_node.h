@@ -1,7 +1,8 @@
 #pragma once
 // A filtering node that misbehaves on purpose, for the fault-injection tests.
-// It speaks protocol v1 (docs/protocol.md) well enough to give real verdicts
-// in mode `ok` and `random_close`, and breaks in one chosen way otherwise.
+// It reads messages in every format (docs/protocol.md; servers.h) well
+// enough to give real verdicts in mode `ok` and `random_close`, and breaks
+// in one chosen way otherwise.
 // The mode can be changed while it runs; a change applies to the next
 // message on every connection, and `refuse` also drops every open connection,
 // as a node process that died would.
@@ -58,7 +59,7 @@ class FaultNode {
   long connections() const { return connections_.load(); }      // accepted
   long open_connections() const { return open_.load(); }        // being served now
   long messages() const { return messages_.load(); }            // complete messages read
-  long messages(const std::string& type) const;                 // by X-Wallarm-Message-Type
+  long messages(const std::string& type) const;                 // by type: request, response...
   long answers() const { return answers_.load(); }              // complete valid answers sent
   long closes_announced() const { return closes_announced_.load(); }  // random_close
   long closes_silent() const { return closes_silent_.load(); }
@@ -71,7 +72,7 @@ class FaultNode {
     std::atomic<bool> done{false};
   };
   struct Message {
-    std::string type, request_id, target;  // target: the embedded request's
+    std::string type, request_id, target;  // target: the client's
   };
   enum class Read { ok, eof, stopped };
 

@@ -80,6 +80,25 @@ void replace_or_add(std::vector<std::pair<std::string, std::string>>& conf, cons
 
 std::string suite_kong_version() { return env_or("WALLARM_E2E_KONG", "3.4.2"); }
 
+const char* format_name(NodeFormat f) {
+  switch (f) {
+    case NodeFormat::v1: return "v1";
+    case NodeFormat::mirror: return "mirror";
+    case NodeFormat::multipart: return "multipart";
+  }
+  return "?";
+}
+
+NodeFormat suite_format() {
+  static const NodeFormat format = [] {
+    const std::string name = env_or("WALLARM_E2E_FORMAT", "mirror");
+    for (NodeFormat f : {NodeFormat::mirror, NodeFormat::multipart, NodeFormat::v1})
+      if (name == format_name(f)) return f;
+    throw std::runtime_error("WALLARM_E2E_FORMAT=" + name + ": mirror, multipart or v1 expected");
+  }();
+  return format;
+}
+
 const KongRuntime& kong_runtime(const std::string& version) {
   static std::mutex mu;
   static std::map<std::string, KongRuntime> built;
@@ -172,6 +191,10 @@ void Kong::prepare() {
     if (r.plugin) {
       json p = *r.plugin;
       p["name"] = opts_.plugin_name;
+      // Only kong-lua has node_format (the baseline's schema refuses it).
+      if (opts_.suite_format && opts_.plugin_name == "kong-lua" && p.contains("config") &&
+          p["config"].is_object() && !p["config"].contains("node_format"))
+        p["config"]["node_format"] = format_name(suite_format());
       route["plugins"] = json::array({p});
     }
     services.push_back({{"name", r.name},

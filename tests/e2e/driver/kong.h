@@ -54,6 +54,9 @@ struct KongOptions {
   std::vector<std::string> conf;    // further kong.conf lines ("trusted_ips = 0.0.0.0/0")
   bool worker_pid_header = true;    // X-E2E-Worker-Pid on every answer (tests only)
   bool http2_listener = false;      // a second proxy port speaking HTTP/2 without TLS (h2c)
+  // Writes node_format = the suite's format (suite_format()) into every
+  // kong-lua plugin config that names none; false leaves the schema's default.
+  bool suite_format = true;
 };
 
 inline KongOptions kong_options(int workers, bool reuseport = false) {
@@ -65,6 +68,14 @@ inline KongOptions kong_options(int workers, bool reuseport = false) {
 
 // The Kong version the suite runs ($WALLARM_E2E_KONG, else 3.4.2).
 std::string suite_kong_version();
+
+// The node formats of the plugin's node_format (docs/protocol.md 1-11: v1;
+// 12: mirror and multipart).
+enum class NodeFormat { v1, mirror, multipart };
+const char* format_name(NodeFormat f);
+// The format the suite runs: $WALLARM_E2E_FORMAT (mirror, multipart or v1),
+// else mirror, the plugin's default. Read once; any other value throws.
+NodeFormat suite_format();
 
 // The runtime of one Kong version: built (or found in its cache) by
 // scripts/kong-runtime.sh on first use in this process.

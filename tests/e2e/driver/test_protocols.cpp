@@ -56,30 +56,14 @@ class Connection {
   bool ok_ = false;
 };
 
-std::string capture_url(const CaptureNode& node) {
-  return "http://127.0.0.1:" + std::to_string(node.port()) + "/";
-}
-
 std::string first_line(const std::string& s) { return s.substr(0, s.find("\r\n")); }
 
-// The request message (part "" or "head") of an HTTP/2 request tagged `tag`:
-// HTTP/2 header names arrive in lower case.
-CapturedMessage h2_tagged(CaptureNode& node, const std::string& tag, const std::string& part = "") {
+// The request message (whole, or its head alone) of an HTTP/2 request
+// tagged `tag`: HTTP/2 header names arrive in lower case.
+CapturedMessage h2_tagged(CaptureNode& node, const std::string& tag, bool head_only = false) {
   return node.wait_for(
       [&](const CapturedMessage& m) {
-        return m.header("X-Wallarm-Message-Type") == "request" &&
-               m.header("X-Wallarm-Request-Part") == part &&
-               m.embedded_head().find("\r\nx-e2e-tag: " + tag + "\r\n") != std::string::npos;
-      },
-      milliseconds(5000));
-}
-
-// The response message of a request id, waiting up to 5 s; empty (method "") when none came.
-CapturedMessage response_for(CaptureNode& node, const std::string& request_id) {
-  return node.wait_for(
-      [&](const CapturedMessage& m) {
-        return m.header("X-Wallarm-Message-Type") == "response" &&
-               m.header("X-Wallarm-Request-Id") == request_id;
+        return m.type == "request" && m.head_only == head_only && m.has_exact_line("x-e2e-tag: " + tag);
       },
       milliseconds(5000));
 }
@@ -87,9 +71,7 @@ CapturedMessage response_for(CaptureNode& node, const std::string& request_id) {
 std::vector<CapturedMessage> responses_for(CaptureNode& node, const std::string& request_id) {
   std::vector<CapturedMessage> out;
   for (auto& m : node.messages())
-    if (m.header("X-Wallarm-Message-Type") == "response" &&
-        m.header("X-Wallarm-Request-Id") == request_id)
-      out.push_back(m);
+    if (m.type == "response" && m.request_id() == request_id) out.push_back(m);
   return out;
 }
 
@@ -109,7 +91,7 @@ std::string grpc_frame(const std::string& message) {
 TEST_CASE("e2e: a WebSocket's 101 reaches the node when the socket opens, frames pass uninspected") {
   TempDir dir("websocket");
   CaptureNode capture;
-  Kong kong(dir.path(), {{"main", plugin(node_config(capture_url(capture)))}});
+  Kong kong(dir.path(), {{"main", plugin(node_config(capture.url()))}});
   kong.start();
 
   const std::string tag = unique_tag("ws");
@@ -125,14 +107,22 @@ TEST_CASE("e2e: a WebSocket's 101 reaches the node when the socket opens, frames
   CHECK(head.find("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") != std::string::npos);
 
   CapturedMessage request = capture.request_tagged(tag);
-  REQUIRE(request.method == "POST");
-  const std::string id = request.header("X-Wallarm-Request-Id");
+  REQUIRE(request.found());
+  CHECK(request.format == suite_format());
+  // The client's Upgrade and Connection lines: mirror replays neither (12.2).
+  CHECK(request.has_exact_line("Upgrade: websocket") == (suite_format() != NodeFormat::mirror));
+  CHECK(request.has_exact_line("Connection: Upgrade") == (suite_format() != NodeFormat::mirror));
+  CHECK(request.has_exact_line("Sec-WebSocket-Version: 13"));
+  const std::string id = request.request_id();
   // While the socket is open (it stays open for 30 s): the response
   // message of the upgrade.
-  CapturedMessage upgrade = response_for(capture, id);
-  REQUIRE(upgrade.method == "POST");
-  CHECK(upgrade.body.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0) == 0);
-  CHECK(upgrade.embedded_body().empty());
+  CapturedMessage upgrade = capture.response_for(id);
+  REQUIRE(upgrade.found());
+  CHECK_MESSAGE(upgrade.problem.empty(), upgrade.problem);
+  CHECK(upgrade.status == 101);
+  if (suite_format() == NodeFormat::v1)
+    CHECK(upgrade.outer_body.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0) == 0);
+  CHECK(upgrade.body.empty());
 
   // Frames (here raw bytes) go both ways untouched, and the node never sees them.
   const std::string frame = "\x81\x05hello";
@@ -141,7 +131,7 @@ TEST_CASE("e2e: a WebSocket's 101 reaches the node when the socket opens, frames
   ws.close();
   std::this_thread::sleep_for(milliseconds(300));
   CHECK(responses_for(capture, id).size() == 1);
-  for (const auto& m : capture.messages()) CHECK(m.body.find("hello") == std::string::npos);
+  for (const auto& m : capture.messages()) CHECK(m.outer_body.find("hello") == std::string::npos);
   check_clean_log(kong);
 }
 
@@ -165,10 +155,10 @@ TEST_CASE("e2e: HTTP/2 and gRPC pass unharmed, messages carry HTTP/2, gRPC trail
 
   KongOptions opts;
   opts.http2_listener = true;
-  Route grpc_route("grpc", plugin(node_config(capture_url(capture))));
+  Route grpc_route("grpc", plugin(node_config(capture.url())));
   grpc_route.service_url = grpc_url;
   grpc_route.protocols = {"grpc"};
-  Kong kong(dir.path(), {{"main", plugin(node_config(capture_url(capture)))}, grpc_route}, opts);
+  Kong kong(dir.path(), {{"main", plugin(node_config(capture.url()))}, grpc_route}, opts);
   kong.start();
   const std::string h2 = "http://127.0.0.1:" + std::to_string(kong.http2_port());
 
@@ -184,12 +174,17 @@ TEST_CASE("e2e: HTTP/2 and gRPC pass unharmed, messages carry HTTP/2, gRPC trail
     CHECK(json::parse(r.body, nullptr, false).value("http_version", 0.0) == 1.1);  // nginx to upstream
 
     CapturedMessage m = h2_tagged(capture, tag);
-    REQUIRE(m.method == "POST");
-    CHECK(first_line(m.body) == "GET /h2?x=1 HTTP/2");
-    const std::string id = m.header("X-Wallarm-Request-Id");
-    CapturedMessage resp = response_for(capture, id);
-    REQUIRE(resp.method == "POST");
-    CHECK(first_line(resp.body) == "HTTP/2 200 OK");
+    REQUIRE(m.found());
+    CHECK_MESSAGE(m.problem.empty(), m.problem);
+    CHECK(m.method == "GET");
+    CHECK(m.target == "/h2?x=1");
+    // The version only v1 carries.
+    if (suite_format() == NodeFormat::v1) CHECK(first_line(m.outer_body) == "GET /h2?x=1 HTTP/2");
+    const std::string id = m.request_id();
+    CapturedMessage resp = capture.response_for(id);
+    REQUIRE(resp.found());
+    CHECK(resp.status == 200);
+    if (suite_format() == NodeFormat::v1) CHECK(first_line(resp.outer_body) == "HTTP/2 200 OK");
   }
 
   SUBCASE("gRPC: the call and its trailers pass, the node gets head, request and response") {
@@ -211,22 +206,27 @@ TEST_CASE("e2e: HTTP/2 and gRPC pass unharmed, messages carry HTTP/2, gRPC trail
     CHECK(r.header("x-e2e-trailer") == "done");
 
     // No length on an HTTP/2 POST: the head went first, alone.
-    CapturedMessage head = h2_tagged(capture, tag, "head");
-    REQUIRE(head.method == "POST");
-    CHECK(head.embedded_body().empty());
+    CapturedMessage head = h2_tagged(capture, tag, true);
+    REQUIRE(head.found());
+    CHECK(head.body.empty());
     CapturedMessage m = h2_tagged(capture, tag);
-    REQUIRE(m.method == "POST");
-    CHECK(first_line(m.body) == "POST /e2e.Echo/Say HTTP/2");
-    CHECK(m.embedded_head().find("content-length") == std::string::npos);
-    CHECK(m.embedded_body() == frame);
-    const std::string id = m.header("X-Wallarm-Request-Id");
-    CapturedMessage resp = response_for(capture, id);
-    REQUIRE(resp.method == "POST");
-    CHECK(first_line(resp.body) == "HTTP/2 200 OK");
-    CHECK(resp.embedded_head().find("\r\ncontent-type: application/grpc\r\n") != std::string::npos);
-    CHECK(resp.embedded_body() == frame);
+    REQUIRE(m.found());
+    CHECK_MESSAGE(m.problem.empty(), m.problem);
+    CHECK(m.method == "POST");
+    CHECK(m.target == "/e2e.Echo/Say");
+    if (suite_format() == NodeFormat::v1) CHECK(first_line(m.outer_body) == "POST /e2e.Echo/Say HTTP/2");
+    CHECK_FALSE(m.has_line("content-length"));
+    CHECK(m.has_exact_line("content-type: application/grpc"));
+    CHECK(m.body == frame);
+    const std::string id = m.request_id();
+    CapturedMessage resp = capture.response_for(id);
+    REQUIRE(resp.found());
+    CHECK(resp.status == 200);
+    if (suite_format() == NodeFormat::v1) CHECK(first_line(resp.outer_body) == "HTTP/2 200 OK");
+    CHECK(resp.has_exact_line("content-type: application/grpc"));
+    CHECK(resp.body == frame);
     // nginx's Lua API has no response trailers (docs/protocol.md 4.2).
-    CHECK(resp.body.find("grpc-status") == std::string::npos);
+    CHECK(resp.outer_body.find("grpc-status") == std::string::npos);
   }
   check_clean_log(kong);
 }

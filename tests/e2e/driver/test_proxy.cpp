@@ -40,6 +40,8 @@ TEST_CASE("e2e: seed attack passes in monitoring mode and the node records it") 
   CHECK(rec.value("mode", "") == "monitoring");
   CHECK(rec.value("out_of_band", true) == false);
   CHECK_FALSE(rec.value("request_id", "").empty());
+  // In the suite's format (its responses are multipart outside v1).
+  CHECK(node.metric(shape_series(suite_format())) >= 1);
   check_clean_log(kong);
 }
 
@@ -149,11 +151,11 @@ TEST_CASE("e2e: benign traffic reaches the upstream byte for byte") {
 TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and the node up to the limit") {
   TempDir dir("bodies");
   CaptureNode capture;
-  const std::string capture_url = "http://127.0.0.1:" + std::to_string(capture.port()) + "/";
   Kong kong(dir.path(),
-            {{"main", plugin(node_config(capture_url))},
-             {"small", plugin(node_config(capture_url, {{"request_body_limit", 1000}}))}});
+            {{"main", plugin(node_config(capture.url()))},
+             {"small", plugin(node_config(capture.url(), {{"request_body_limit", 1000}}))}});
   kong.start();
+  const NodeFormat format = suite_format();
 
   SUBCASE("2 MiB body: its head judged alone first, then the body from nginx's file, cut at the 128 KiB default limit") {
     const std::string body = random_bytes(2 * 1024 * 1024, 11);
@@ -171,17 +173,31 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     CHECK(echo["body_md5"] == md5_hex(body));
 
     CapturedMessage head = capture.head_tagged(tag);
-    REQUIRE(head.method == "POST");
-    CHECK(head.header("X-Wallarm-Body-Truncated") == "2097152");
-    CHECK(head.embedded_body().empty());
+    REQUIRE(head.found());
+    CHECK_MESSAGE(head.problem.empty(), head.problem);
+    CHECK(head.format == format);
+    CHECK(head.truncated == "2097152");
+    CHECK(head.body.empty());
     CapturedMessage m = capture.request_tagged(tag);
-    REQUIRE(m.method == "POST");
-    CHECK(m.header("X-Wallarm-Request-Id") == head.header("X-Wallarm-Request-Id"));
-    CHECK(m.embedded_head() == head.embedded_head());
-    CHECK(m.header("X-Wallarm-Body-Truncated") == "2097152");
-    CHECK(m.embedded_head().rfind("POST /upload HTTP/1.1\r\n", 0) == 0);
-    CHECK(m.embedded_head().find("\r\nContent-Length: 2097152\r\n") != std::string::npos);
-    const std::string got = m.embedded_body();
+    REQUIRE(m.found());
+    CHECK_MESSAGE(m.problem.empty(), m.problem);
+    CHECK(m.request_id() == head.request_id());
+    CHECK(m.head() == head.head());
+    CHECK(m.truncated == "2097152");
+    CHECK(m.method == "POST");
+    CHECK(m.target == "/upload");
+    // The client's length: a line of its head, but in mirror, whose own
+    // Content-Length is the length of the body it carries.
+    if (format == NodeFormat::mirror) {
+      CHECK_FALSE(m.has_line("Content-Length"));
+      CHECK(m.header("Content-Length") == "131072");
+      CHECK(head.header("Content-Length") == "0");  // a head alone goes without a body
+    } else {
+      CHECK(m.line("Content-Length") == "2097152");
+    }
+    if (format == NodeFormat::v1)
+      CHECK(m.embedded_head().rfind("POST /upload HTTP/1.1\r\n", 0) == 0);
+    const std::string got = m.body;
     CHECK(got.size() == 131072);
     CHECK((got == body.substr(0, 131072)));
   }
@@ -204,15 +220,23 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     CHECK(echo["body_md5"] == md5_hex(body));
 
     CapturedMessage head = capture.head_tagged(tag);
-    REQUIRE(head.method == "POST");
-    CHECK(head.header("X-Wallarm-Body-Truncated").empty());
-    CHECK(head.embedded_body().empty());
+    REQUIRE(head.found());
+    CHECK(head.truncated.empty());
+    CHECK(head.body.empty());
     CapturedMessage m = capture.request_tagged(tag);
-    REQUIRE(m.method == "POST");
-    CHECK(m.header("X-Wallarm-Body-Truncated") == "300000");
-    CHECK(m.embedded_head().find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
-    CHECK(m.embedded_body().size() == 131072);
-    CHECK((m.embedded_body() == body.substr(0, 131072)));
+    REQUIRE(m.found());
+    CHECK_MESSAGE(m.problem.empty(), m.problem);
+    CHECK(m.head() == head.head());
+    CHECK(m.truncated == "300000");
+    // mirror replays no framing line: its own Content-Length is the body's.
+    if (format == NodeFormat::mirror) {
+      CHECK_FALSE(m.has_line("Transfer-Encoding"));
+      CHECK(m.header("Content-Length") == "131072");
+    } else {
+      CHECK(m.has_exact_line("Transfer-Encoding: chunked"));
+    }
+    CHECK(m.body.size() == 131072);
+    CHECK((m.body == body.substr(0, 131072)));
   }
 
   SUBCASE("in-memory body over a configured 1000-byte limit") {
@@ -227,9 +251,9 @@ TEST_CASE("e2e: large and chunked request bodies reach the upstream intact and t
     REQUIRE(r.status == 200);
     CHECK(echo_of(r)["body_md5"] == md5_hex(body));
     CapturedMessage m = capture.request_tagged(tag);
-    REQUIRE(m.method == "POST");
-    CHECK(m.header("X-Wallarm-Body-Truncated") == "5000");
-    CHECK((m.embedded_body() == body.substr(0, 1000)));
+    REQUIRE(m.found());
+    CHECK(m.truncated == "5000");
+    CHECK((m.body == body.substr(0, 1000)));
   }
   check_clean_log(kong);
 }
@@ -312,8 +336,10 @@ TEST_CASE("e2e: response inspection correlates responses and leaves them intact"
     CHECK((a.body == upstream_pattern(n)));
     CHECK((a.body == b.body));
   }
-  // One correlated response per proxied request.
+  // One correlated response per proxied request; multipart outside v1.
   CHECK(eventually([&] { return node.metric(series) >= before + 4; }));
+  CHECK(node.metric(shape_series(suite_format() == NodeFormat::v1 ? NodeFormat::v1
+                                                                   : NodeFormat::multipart)) >= 4);
   INFO("correlated: " << node.metric(series));
   check_clean_log(kong);
 }
@@ -321,10 +347,9 @@ TEST_CASE("e2e: response inspection correlates responses and leaves them intact"
 TEST_CASE("e2e: the node receives the client's request head exactly") {
   TempDir dir("head");
   CaptureNode capture;
-  Kong kong(
-      dir.path(),
-      {{"main", plugin(node_config("http://127.0.0.1:" + std::to_string(capture.port()) + "/"))}});
+  Kong kong(dir.path(), {{"main", plugin(node_config(capture.url()))}});
   kong.start();
+  const NodeFormat format = suite_format();
 
   const std::string tag = unique_tag("head");
   const std::string target = "/p%20q/r;m=1?a=1&b=%2F&c&d=%C3%A9";
@@ -345,6 +370,8 @@ TEST_CASE("e2e: the node receives the client's request head exactly") {
       {"X-Percent: 100%25 %0D%0A", "X-Percent: 100%25 %0D%0A"},
       {"X-NoSpace:tight", "X-NoSpace: tight"},
       {"X-Under_Score: u", "X-Under_Score: u"},
+      {"User-Agent: e2e-head/1.0", "User-Agent: e2e-head/1.0"},
+      {"Accept: text/x-e2e", "Accept: text/x-e2e"},  // curl's own must not replace it (mirror)
       {"X-E2E-Tag: " + tag, "X-E2E-Tag: " + tag},
   };
   std::vector<std::string> headers;
@@ -359,27 +386,64 @@ TEST_CASE("e2e: the node receives the client's request head exactly") {
   INFO(r.status << " " << r.error);
   REQUIRE(r.status == 200);
   CapturedMessage m = capture.request_tagged(tag);
-  REQUIRE(m.method == "POST");
-  CHECK(m.embedded_head() == expected);
-  CHECK(m.embedded_body().empty());
-  CHECK(m.header("X-Wallarm-Escaped").empty());
+  REQUIRE(m.found());
+  INFO("outer head:\n" << m.raw_head);
+  CHECK_MESSAGE(m.problem.empty(), m.problem);
+  CHECK(m.format == format);
+  CHECK(m.method == "GET");
+  CHECK(m.target == target);
+  CHECK(m.head() == expected_head(expected));
+  CHECK(m.body.empty());
+  CHECK(m.escaped.empty());
+  CHECK(m.truncated.empty());
+  CHECK_FALSE(m.head_only);
+  CHECK_FALSE(m.out_of_band);
   CHECK(m.header("X-Wallarm-Forwarded-For") == "127.0.0.1");
   CHECK(m.header("X-Wallarm-Forwarded-Host") == "kong-lua-test.wallarm");
-  CHECK(m.header("Content-Type") == "message/http");
-  CHECK(m.header("X-Wallarm-Protocol") == "1");
-  CHECK_FALSE(m.header("X-Wallarm-Request-Id").empty());
+  CHECK_FALSE(m.request_id().empty());
+  switch (format) {
+    case NodeFormat::v1:  // the embedded request, and v1's own outer lines
+      CHECK(m.embedded_head() == expected);
+      CHECK(m.header("Content-Type") == "message/http");
+      CHECK(m.header("X-Wallarm-Protocol") == "1");
+      break;
+    case NodeFormat::mirror:  // the request itself, to the node URL's path "/"
+      CHECK(m.outer_method == "GET");
+      CHECK(m.outer_target == target);
+      CHECK_FALSE(m.has_header("Content-Length"));  // no body, no framing line
+      CHECK(m.header("X-Wallarm-Method") == "GET");
+      CHECK(m.header("X-Wallarm-Connector-Mode") == "inline");
+      CHECK_FALSE(m.has_header("X-Wallarm-Request-Target"));
+      break;
+    case NodeFormat::multipart:  // a POST of the lines and the body
+      CHECK(m.outer_method == "POST");
+      CHECK(m.outer_target == target);
+      CHECK(m.header("Content-Type") ==
+            "multipart/form-data; boundary=WallarmBoundary" + replace_all(m.request_id(), "-", ""));
+      CHECK(m.header("X-Wallarm-Method") == "GET");
+      CHECK(m.header("X-Wallarm-Connector-Mode") == "inline");
+      break;
+  }
 
   // With inspect_response on (the default), the response follows with the
   // same request id and the upstream's status.
-  CapturedMessage resp = capture.wait_for(
-      [&](const CapturedMessage& c) {
-        return c.header("X-Wallarm-Message-Type") == "response" &&
-               c.header("X-Wallarm-Request-Id") == m.header("X-Wallarm-Request-Id");
-      },
-      std::chrono::milliseconds(5000));
-  REQUIRE(resp.method == "POST");
-  CHECK(resp.embedded_head().rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
-  json echo = json::parse(resp.embedded_body(), nullptr, false);
+  CapturedMessage resp = capture.response_for(m.request_id());
+  REQUIRE(resp.found());
+  INFO("response message head:\n" << resp.raw_head);
+  CHECK_MESSAGE(resp.problem.empty(), resp.problem);
+  CHECK(resp.status == 200);
+  CHECK(resp.line("Content-Type") == "application/json");
+  if (format == NodeFormat::v1) {
+    CHECK(resp.embedded_head().rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  } else {
+    // Multipart in both other formats, posted to its request's target.
+    CHECK(resp.format == NodeFormat::multipart);
+    CHECK(resp.header("X-Wallarm-Response-Status") == "200");
+    CHECK(resp.outer_target == target);
+    CHECK(resp.method == "GET");
+    CHECK(resp.target == target);
+  }
+  json echo = json::parse(resp.body, nullptr, false);
   CHECK(echo.value("uri", "") == target);  // the upstream's JSON, within the 16 KiB default
   check_clean_log(kong);
 }
@@ -387,14 +451,15 @@ TEST_CASE("e2e: the node receives the client's request head exactly") {
 TEST_CASE("e2e: the client IP is Kong's, from its trusted_ips and real_ip_header") {
   TempDir dir("client-ip");
   CaptureNode capture;
-  const std::string url = "http://127.0.0.1:" + std::to_string(capture.port()) + "/";
+  const std::string url = capture.url();
   auto forwarded_for = [&](Kong& kong, const std::vector<std::string>& extra) {
     const std::string tag = unique_tag("ip");
     std::vector<std::string> headers = {kong.host("main"), "X-E2E-Tag: " + tag};
     headers.insert(headers.end(), extra.begin(), extra.end());
     REQUIRE(http_get(kong.url("main", "/ip"), headers).status == 200);
     CapturedMessage m = capture.request_tagged(tag);
-    REQUIRE(m.method == "POST");
+    REQUIRE(m.found());
+    CHECK(m.format == suite_format());
     return m.header("X-Wallarm-Forwarded-For");
   };
 

@@ -97,7 +97,9 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
   // One Kong for every case below: each starts once. A closed loopback
   // port as the node: nothing is ever sent to it.
   const std::string url = "https://127.0.0.1:9/inspect";
-  Kong kong(dir.path(), {{"main", plugin(node_config(url))}});
+  KongOptions opts;
+  opts.suite_format = false;  // the schema's own default node_format
+  Kong kong(dir.path(), {{"main", plugin(node_config(url))}}, opts);
   kong.start();
 
   auto bad = [&](const json& config) {
@@ -161,6 +163,8 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
                       "response_body_limit") == "value should be between 0 and 1048576");
     CHECK(field_error(bad({{"wallarm_node_address", url}, {"blocking", "yes"}}), "blocking") ==
           "expected a boolean");
+    CHECK(field_error(bad({{"wallarm_node_address", url}, {"node_format", "v2"}}), "node_format") ==
+          "expected one of: mirror, multipart, v1");
     CHECK(field_error(bad({{"wallarm_node_address", url}, {"no_such_option", 1}}), "no_such_option") ==
           "unknown field");
     CHECK(field_error(bad({{"wallarm_node_address", url}, {"breaker_backoff_ms", 5}}),
@@ -175,6 +179,10 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
     json v = kong.validate({{"wallarm_node_address", url}, {"timeout_ms", 250}, {"fallback", "block"}});
     INFO(v.dump());
     CHECK(v.value("status", 0) == 200);
+    for (const char* format : {"mirror", "multipart", "v1"}) {
+      CAPTURE(format);
+      CHECK(kong.validate({{"wallarm_node_address", url}, {"node_format", format}}).value("status", 0) == 200);
+    }
   }
   {  // a minimal configuration gets the documented defaults
     // As Kong loaded it from kong.yml, read back from its Admin API.
@@ -182,6 +190,8 @@ TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills
     INFO(c.dump());
     REQUIRE(c.is_object());
     CHECK(c["wallarm_node_address"] == url);
+    CHECK(c["node_format"] == "mirror");
+    CHECK((!c.contains("node_health_path") || c["node_health_path"].is_null()));
     CHECK(c["blocking"] == true);
     CHECK(c["timeout_ms"] == 1000);
     CHECK(c["fallback"] == "pass");

@@ -44,6 +44,17 @@ inline std::string mask_kong_varying(std::string s) {
   return std::regex_replace(s, varying, "$1: *");
 }
 
+// The reference node's count of the messages it read in one shape.
+inline std::string shape_series(NodeFormat f) {
+  return "wallarm_node_messages_by_shape_total{shape=\"" + std::string(format_name(f)) + "\"}";
+}
+
+// A plugin config pinned to protocol v1, for what only v1 has.
+inline json pin_v1(json config) {
+  config["node_format"] = "v1";
+  return config;
+}
+
 // True if any string anywhere in `j` equals `s`.
 inline bool json_has_string(const json& j, const std::string& s) {
   if (j.is_string()) return j.get<std::string>() == s;
