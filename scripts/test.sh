@@ -33,12 +33,14 @@ stage() {
   return 1
 }
 
-build() {  # build <dir> <extra cmake args...>
-  local dir=$1
+build() {  # build <dir> <extra cmake args...> [-- <targets...>]
+  local dir=$1 args=() targets=()
   shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && targets=(--target "$@")
   # Debian's python3, which has the python3-* packages deps.sh installs.
   cmake -S "$root" -B "$dir" -G Ninja -DWALLARM_WERROR=ON -DPython3_EXECUTABLE=/usr/bin/python3 \
-    "$@" && cmake --build "$dir" -j "$jobs"
+    "${args[@]}" && cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
 # The e2e processes of the ASan build (Kong's nginx, the node) write their
@@ -66,15 +68,16 @@ if stage asan-build build build/asan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE
   stage asan-reports sanitizer_reports
 fi
 
+# Only the programs of the tests it runs.
 if stage tsan-build build build/tsan -DCMAKE_BUILD_TYPE=Debug -DWALLARM_SANITIZE=thread \
-     -DWALLARM_BUILD_BENCH=OFF; then
+     -DWALLARM_BUILD_BENCH=OFF -- unit_tests node_tests; then
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     stage tsan-tests ctest --test-dir build/tsan --output-on-failure -j "$jobs" \
       -R 'transport|node server|attack_store|metrics'
 fi
 
-# About 2 minutes with the build (clang, libFuzzer, ASan+UBSan in build/fuzz).
-stage fuzz scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+# About a minute and a half with the build (clang, libFuzzer, ASan+UBSan in build/fuzz).
+stage fuzz scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 
 echo
 if [ ${#failed[@]} -eq 0 ]; then
