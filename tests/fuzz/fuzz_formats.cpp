@@ -175,6 +175,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.method = sent_method;
   r.target = out.target;
   r.headers = as_sent(out);
+  size_t zero_lengths = 0;
+  for (const node::Header& h : r.headers) zero_lengths += h.name == "Content-Length" && h.value == "0";
   r.body.assign(out.body.data(), out.body.size());
 
   bool multipart = !mirror || response;
@@ -215,13 +217,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(got.body == expected_body);
   FUZZ_CHECK(got.head_only == ((flags & WALLARM_SUBMIT_HEAD_ONLY) != 0));
   if (response) FUZZ_CHECK(got.status == status);
-  // Mirror adds Host when the client had none and a host is known.
+  // Mirror adds Host when the client had none and a host is known, and
+  // Content-Length: 0 when it sends no body with a method that gives
+  // content a meaning (RFC 9110 8.6).
   size_t extra = 0;
   if (!multipart) {
     bool client_host = false;
     for (const string& n : names)  // names may hold NUL: not strcasecmp
       client_host = client_host || (n.size() == 4 && strncasecmp(n.data(), "Host", 4) == 0);
     extra = !client_host && m.host.len != 0 ? 1 : 0;
+    const bool no_meaning = sent_method == "GET" || sent_method == "HEAD" ||
+                            sent_method == "DELETE" || sent_method == "OPTIONS" ||
+                            sent_method == "TRACE";
+    const bool zero_length = out.no_body && !no_meaning;
+    FUZZ_CHECK(zero_lengths == (zero_length ? 1u : 0u));
+    extra += zero_length ? 1 : 0;
   }
   FUZZ_CHECK(got.headers.size() == expected_headers + extra);
   return 0;
