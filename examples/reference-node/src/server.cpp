@@ -68,8 +68,8 @@ NodeServer::NodeServer(const Config& cfg, Detector& detector, AttackStore& store
   // One handler for every method httplib routes: a message may come as any
   // of them (a mirrored GET /metrics is a message, never the metrics page).
   // A message reaches them as GET or POST whatever its method
-  // (hold_message_head); anything else httplib answers 400 to TRACE, CONNECT
-  // and methods it does not know.
+  // (hold_message_head). httplib itself answers 400 to any other request
+  // sent with TRACE or CONNECT, and to a method it does not know.
   auto on_http = [this](const httplib::Request& req, httplib::Response& res) {
     this->on_http(req, res);
   };
