@@ -34,21 +34,6 @@ const char* reason(int status) {
   }
 }
 
-std::string header_value(const std::string& head, const char* name) {
-  const size_t n = std::strlen(name);
-  size_t pos = head.find("\r\n");
-  while (pos != std::string::npos && pos + 2 < head.size()) {
-    size_t start = pos + 2, end = head.find("\r\n", start);
-    if (end == std::string::npos) end = head.size();
-    if (end - start > n && head[start + n] == ':' && ::strncasecmp(head.c_str() + start, name, n) == 0) {
-      size_t v = head.find_first_not_of(" \t", start + n + 1);
-      return v == std::string::npos || v > end ? std::string() : head.substr(v, end - v);
-    }
-    pos = end;
-  }
-  return {};
-}
-
 std::string http_answer(int status, const std::string& type, const std::string& body, bool close) {
   std::string a = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
   if (!type.empty()) a += "Content-Type: " + type + "\r\n";
@@ -242,10 +227,7 @@ FaultNode::Read FaultNode::read_message(int fd, std::string& buf, Message& m, ui
     Read r = read_some(fd, buf, kTick, generation);
     if (r != Read::ok) return r;
   }
-  const std::string head = buf.substr(0, head_end + 2);
-  size_t length = 0;
-  const std::string cl = header_value(head, "Content-Length");
-  if (!cl.empty()) length = std::stoul(cl);
+  const size_t length = content_length(buf.substr(0, head_end + 4));
   while (buf.size() < head_end + 4 + length) {
     Read r = read_some(fd, buf, kTick, generation);
     if (r != Read::ok) return r;

@@ -330,6 +330,13 @@ bool mirror_drops(const std::string& name) {
   return istarts_with(name, "X-Wallarm-");
 }
 
+size_t content_length(const std::string& head) {
+  std::string start;
+  Lines lines;
+  const auto* l = split_head(head, start, lines) ? find_line(lines, "Content-Length") : nullptr;
+  return l && !l->second.empty() ? std::stoul(l->second) : 0;
+}
+
 std::string expected_head(const std::string& v1_head, NodeFormat f) {
   if (f == NodeFormat::v1) return v1_head;
   std::string start;
@@ -411,13 +418,6 @@ CapturedMessage tagged(CaptureNode& node, const std::string& tag, bool head_only
       std::chrono::milliseconds(5000));
 }
 
-// The Content-Length of a head, 0 when it has none (or no head).
-size_t content_length(const std::string& head) {
-  std::string start;
-  Lines lines;
-  const auto* l = split_head(head, start, lines) ? find_line(lines, "Content-Length") : nullptr;
-  return l && !l->second.empty() ? std::stoul(l->second) : 0;
-}
 
 // The parts of a v1 batch (docs/protocol.md 7.5): each its own outer lines,
 // its Content-Length, a blank line and its body. Read as messages of their

@@ -129,6 +129,10 @@ std::string expected_head(const std::string& v1_head, NodeFormat f = suite_forma
 // Whether mirror leaves a client header line out (docs/protocol.md 12.2).
 bool mirror_drops(const std::string& name);
 
+// The Content-Length of a head (start line, lines, CRLF CRLF), 0 when it
+// has none (or is no head).
+size_t content_length(const std::string& head);
+
 class CaptureNode : public TcpServer {
  public:
   CaptureNode() { start(); }
