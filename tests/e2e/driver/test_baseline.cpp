@@ -358,8 +358,8 @@ TEST_CASE("e2e: baseline connector: node down or slow: fallback pass and block w
 TEST_CASE("e2e: baseline connector: out-of-band mode passes at once and the node still records the attack") {
   TempDir dir("baseline-oob");
   RefNode node(dir.path(), node_options("block", 500));  // a blocking node, 500 ms per verdict
-  // Each copy in flight opens a connection of its own: a generous budget,
-  // so a slow machine does not turn the copies into failures.
+  // The copies queue behind the first one's slow answer: a generous budget,
+  // so a slow machine does not turn them into failures.
   Kong kong(
       dir.path(),
       {{"main", plugin(node_config(node.url(), {{"blocking", false}, {"timeout_ms", 5000}}))}},
@@ -375,6 +375,45 @@ TEST_CASE("e2e: baseline connector: out-of-band mode passes at once and the node
     return node.metric("wallarm_node_messages_total{type=\"response\"}") >= 5 &&
            node.metric("wallarm_node_out_of_band_total") >= 10;
   }, std::chrono::milliseconds(10000)));
+  check_no_malformed(node);
+  check_clean_log(kong);
+}
+
+TEST_CASE("e2e: baseline connector: messages queued behind a slow answer reach the node in one batch") {
+  TempDir dir("baseline-batch");
+  RefNode node(dir.path(), node_options("monitoring", 300));  // 300 ms per request or batch
+  Kong kong(
+      dir.path(),
+      {{"main", plugin(node_config(node.url(), {{"blocking", false}, {"timeout_ms", 5000}}))}},
+      baseline_options());
+  kong.start();
+
+  const std::string batches = "wallarm_node_batches_total";
+  const std::string requests = "wallarm_node_messages_total{type=\"request\"}";
+  const std::string responses = "wallarm_node_messages_total{type=\"response\"}";
+  const std::string correlated = "wallarm_node_responses_correlated_total";
+  REQUIRE(node.metric(batches) == 0);
+  // The first copy keeps the node busy for 300 ms; the other copies and
+  // every response message wait for it, and then go in one transfer.
+  const int n = 6;
+  for (int i = 0; i < n; ++i) {
+    const std::string tag = unique_tag("baseline-batch");
+    auto r = http_get(kong.url("main", "/api/v1/items?batch=" + std::to_string(i)),
+                      {kong.host("main"), "X-E2E-Tag: " + tag});
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    CHECK(kong.upstream_seen(tag) == 1);
+  }
+  CHECK(eventually([&] {
+    return node.metric(requests) >= n && node.metric(responses) >= n;
+  }, std::chrono::milliseconds(10000)));
+  INFO("node metrics:\n" << node.metrics());
+  // A batch holds two messages or more (one goes alone).
+  CHECK(node.metric(batches) >= 1);
+  // Each response message came after its request, with its id.
+  CHECK(eventually([&] { return node.metric(correlated) >= n; }));
+  CHECK(node.metric(requests) == n);
+  CHECK(node.metric(responses) == n);
   check_no_malformed(node);
   check_clean_log(kong);
 }

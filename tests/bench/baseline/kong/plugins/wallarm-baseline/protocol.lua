@@ -1,15 +1,18 @@
 -- Benchmark baseline, not a product: the Wallarm node protocol v1
 -- (docs/protocol.md) in plain OpenResty Lua. Builds request and response
--- messages (outer X-Wallarm-* headers, message/http body, escaping,
--- truncation) and exchanges one message with the node over a pooled
--- keep-alive cosocket with a small HTTP/1.1 client.
+-- messages (per-message X-Wallarm-* lines, message/http body, escaping,
+-- truncation) and exchanges one message or batch with the node over a
+-- pooled keep-alive cosocket with a small HTTP/1.1 client.
 local buffer = require "string.buffer"
 local ffi = require "ffi"
 
 local ngx = ngx
 local kong = kong
+local var = ngx.var
 local tcp = ngx.socket.tcp
 local now = ngx.now
+local get_method = ngx.req.get_method
+local http_version = ngx.req.http_version
 local str_find = string.find
 local str_sub = string.sub
 local str_byte = string.byte
@@ -50,7 +53,7 @@ local REASON = {
 
 -- Messages are built in these without yielding, then taken out as strings.
 local head_buf = buffer.new(4096)
-local msg_buf = buffer.new(4096)
+local msg_buf = buffer.new(1024)
 local send_parts = {}
 
 local function put_escaped(buf, s, class)
@@ -79,9 +82,10 @@ end
 local nodes = setmetatable({}, { __mode = "k" })
 local CONNECT_BACKLOG = 4096  -- exchanges waiting for a connection, per worker
 
--- Per configuration: address, connect options and the constant parts of
--- the outer head (curl's order: Host, Accept, per-message headers, the
--- constant ones, Content-Length).
+-- Per configuration: address, connect options, the settings the exchanges
+-- need (never the conf itself: the weak table would then keep it), and the
+-- constant parts of the outer head in curl's order: Host, Accept, the
+-- per-message lines, the constant ones, Content-Length.
 function _M.node(conf)
   local node = nodes[conf]
   if node then
@@ -110,6 +114,8 @@ function _M.node(conf)
     target = "/" .. target
   end
   local auth = userinfo and "Authorization: Basic " .. ngx.encode_base64(ngx.unescape_uri(userinfo)) .. "\r\n" or ""
+  local constant = "X-Wallarm-Protocol: 1\r\nX-Wallarm-Connector-Type: kong\r\n" ..
+                   "X-Wallarm-Connector-Version: " .. _M.VERSION .. "\r\nContent-Length: "
   node = {
     host = host,
     port = port,
@@ -117,11 +123,17 @@ function _M.node(conf)
     -- more exchanges wait for one (within their budget) instead of opening
     -- connections the pool could not keep.
     connect_opts = { pool_size = conf.pool_size, backlog = CONNECT_BACKLOG },
+    pool_size = conf.pool_size,
+    keepalive_ms = conf.keepalive_ms,
+    timeout = conf.timeout_ms / 1000,
+    queue_size = conf.queue_size or 4096,
+    -- A message alone: prefix, its lines, suffix, length, CRLF CRLF, body.
     prefix = "POST " .. target .. " HTTP/1.1\r\nHost: " .. host_header .. "\r\n" .. auth ..
-             "Accept: */*\r\nX-Wallarm-Message-Type: ",
-    suffix = "Content-Type: message/http\r\nX-Wallarm-Protocol: 1\r\n" ..
-             "X-Wallarm-Connector-Type: kong\r\nX-Wallarm-Connector-Version: " .. _M.VERSION ..
-             "\r\nContent-Length: ",
+             "Accept: */*\r\n",
+    suffix = "Content-Type: message/http\r\n" .. constant,
+    -- A batch (7.5): prefix, batch_count, parts, batch_suffix, length, CRLF CRLF, parts.
+    batch_count = "X-Wallarm-Message-Type: batch\r\nX-Wallarm-Batch-Count: ",
+    batch_suffix = "\r\nContent-Type: application/x-wallarm-batch\r\n" .. constant,
   }
   nodes[conf] = node
   return node
@@ -134,40 +146,50 @@ end
 -- The request's header lines from nginx's own list of them, as
 -- lua-resty-core's ngx.req.get_headers() reads it but in order: duplicates
 -- and case kept, values as nginx parsed them and proxies them, "name: value"
--- with one SP. Returns the number of escaped bytes, or nil without that API.
+-- with one SP. Returns the number of escaped bytes, the Content-Length
+-- value (or nil) and whether a Host line came; nil without that API.
 local list_headers
 do
   local ok_base, base = pcall(require, "resty.core.base")
   if ok_base and pcall(require, "resty.core.request") then
     local C = ffi.C
+    local ffi_str = ffi.string
+    local get_request, get_string_buf = base.get_request, base.get_string_buf
     local elt_ptr = ffi.typeof("ngx_http_lua_ffi_table_elt_t*")
     local elt_size = ffi.sizeof("ngx_http_lua_ffi_table_elt_t")
     local truncated = ffi.new("int[1]")
     local MAX_HEADERS = 65536  -- all of them (a negative count means 100)
     list_headers = function(buf)
-      local r = base.get_request()
+      local r = get_request()
       local n = r and C.ngx_http_lua_ffi_req_get_headers_count(r, MAX_HEADERS, truncated) or -1
       if n < 0 then
         return nil
       end
-      local elts = ffi.cast(elt_ptr, base.get_string_buf(n * elt_size))
+      local elts = ffi.cast(elt_ptr, get_string_buf(n * elt_size))
       if n > 0 and C.ngx_http_lua_ffi_req_get_headers(r, elts, n, 1) ~= 0 then
         return nil
       end
-      local escaped = 0
+      local escaped, length, has_host = 0, nil, false
       for i = 0, n - 1 do
         local h = elts[i]
-        escaped = escaped + put_escaped(buf, ffi.string(h.key.data, h.key.len), TOKEN)
+        local name, value = ffi_str(h.key.data, h.key.len), ffi_str(h.value.data, h.value.len)
+        local len = #name
+        if len == 4 then
+          has_host = has_host or str_lower(name) == "host"
+        elseif len == 14 and not length and str_lower(name) == "content-length" then
+          length = value
+        end
+        escaped = escaped + put_escaped(buf, name, TOKEN)
         buf:put(": ")
-        escaped = escaped + put_escaped(buf, ffi.string(h.value.data, h.value.len), VALUE)
+        escaped = escaped + put_escaped(buf, value, VALUE)
         buf:put("\r\n")
       end
-      return escaped
+      return escaped, length, has_host
     end
   end
 end
 
--- Headers from a PDK table (HTTP/2 requests, responses).
+-- Headers from a PDK table (responses; requests without the FFI list).
 local function put_table_headers(buf, headers)
   local escaped = 0
   for name, value in pairs(headers) do
@@ -196,16 +218,17 @@ local function version_string(v)
   return v and tostring(v) or "1.1"
 end
 
--- The outer head, then the embedded head; returns the message's head.
--- `ids` holds request_id, client_ip and host; `head` is a string or a buffer.
-local function finish(node, msg_type, ids, out_of_band, truncated_from, escaped, head, body_len)
-  local buf = msg_buf
-  buf:put(node.prefix, msg_type, "\r\nX-Wallarm-Request-Id: ", outer(ids.request_id, 128), "\r\n")
-  if ids.client_ip and ids.client_ip ~= "" then
-    buf:put("X-Wallarm-Forwarded-For: ", outer(ids.client_ip, 64), "\r\n")
+-- The per-message outer lines (docs/protocol.md 3.1, second half of the
+-- table, in its order). `ids` holds request_id, client_ip and host.
+local function put_lines(buf, msg_type, ids, out_of_band, truncated_from, escaped)
+  buf:put("X-Wallarm-Message-Type: ", msg_type, "\r\nX-Wallarm-Request-Id: ",
+          outer(ids.request_id, 128), "\r\n")
+  local client_ip, host = ids.client_ip, ids.host
+  if client_ip and client_ip ~= "" then
+    buf:put("X-Wallarm-Forwarded-For: ", outer(client_ip, 64), "\r\n")
   end
-  if ids.host and ids.host ~= "" then
-    buf:put("X-Wallarm-Forwarded-Host: ", outer(ids.host, 256), "\r\n")
+  if host and host ~= "" then
+    buf:put("X-Wallarm-Forwarded-Host: ", outer(host, 256), "\r\n")
   end
   if out_of_band then
     buf:put("X-Wallarm-Out-Of-Band: 1\r\n")
@@ -216,72 +239,92 @@ local function finish(node, msg_type, ids, out_of_band, truncated_from, escaped,
   if escaped > 0 then
     buf:put("X-Wallarm-Escaped: ", escaped, "\r\n")
   end
-  buf:put(node.suffix, #head + body_len, "\r\n\r\n", head)
-  return buf:get()
 end
 
--- The request body up to the limit, and the original length when it was cut.
--- May yield (reads the body); call before building anything.
+-- The request body up to the limit, and how many bytes nginx had. May
+-- yield (reads the body); call before building anything.
 function _M.request_body(conf)
-  local declared = tonumber(kong.request.get_header("content-length"))
-  local body, given = "", 0
-  if conf.inspect_request_body and conf.request_body_limit > 0 then
-    local limit = conf.request_body_limit
-    ngx.req.read_body()
-    local data = ngx.req.get_body_data()
-    if data then
-      given = #data
-      body = given > limit and str_sub(data, 1, limit) or data
-    else
-      local path = ngx.req.get_body_file()
-      local f = path and io_open(path, "rb")
-      if f then
-        given = f:seek("end") or 0
-        f:seek("set")
-        body = f:read(given < limit and given or limit) or ""
-        f:close()
-      end
-    end
+  if not (conf.inspect_request_body and conf.request_body_limit > 0) then
+    return "", 0
   end
-  local total = declared and declared > given and declared or given
-  return body, #body < total and total or nil
+  local limit = conf.request_body_limit
+  ngx.req.read_body()
+  local data = ngx.req.get_body_data()
+  if data then
+    return #data > limit and str_sub(data, 1, limit) or data, #data
+  end
+  local path = ngx.req.get_body_file()
+  local f = path and io_open(path, "rb")
+  if not f then
+    return "", 0
+  end
+  local given = f:seek("end") or 0
+  f:seek("set")
+  local body = f:read(given < limit and given or limit) or ""
+  f:close()
+  return body, given
 end
 
--- The request message: returns its head (outer + embedded head); the body
--- part is the caller's (from request_body).
-function _M.request(node, ids, body, truncated_from, out_of_band)
-  local buf = head_buf
-  local escaped = put_escaped(buf, kong.request.get_method(), TOKEN)
-  buf:put(" ")
-  escaped = escaped + put_escaped(buf, kong.request.get_path_with_query(), TARGET)
-  buf:put(" HTTP/")
-  local version = version_string(kong.request.get_http_version())
-  escaped = escaped + put_escaped(buf, version, TOKEN)
-  buf:put("\r\n")
-  local n = list_headers and list_headers(buf)
+-- The request message, from access: reads the request line and headers
+-- once, sets ids.host and ids.version. Queued (out of band): returns its
+-- outer lines and its embedded head. Otherwise: returns the whole head to
+-- send before `body` (outer head and embedded head).
+function _M.request(node, ids, body, given, queued)
+  local hb = head_buf
+  local escaped = put_escaped(hb, get_method(), TOKEN)
+  hb:put(" ")
+  escaped = escaped + put_escaped(hb, var.request_uri or "", TARGET)
+  hb:put(" HTTP/")
+  local version = version_string(http_version())
+  ids.version = version
+  escaped = escaped + put_escaped(hb, version, TOKEN)
+  hb:put("\r\n")
+  local n, length, has_host
+  if list_headers then
+    n, length, has_host = list_headers(hb)
+  end
   if not n then
-    n = put_table_headers(buf, kong.request.get_headers(1000))
+    local headers = kong.request.get_headers(1000)
+    n = put_table_headers(hb, headers)
+    length, has_host = headers["content-length"], headers.host ~= nil
   end
-  buf:put("\r\n")
-  local msg = finish(node, "request", ids, out_of_band, truncated_from, escaped + n, buf, #body)
-  buf:reset()
-  return msg
+  hb:put("\r\n")
+  escaped = escaped + n
+  -- The host the client named, never the server's own name (3.1).
+  ids.host = has_host and var.host or nil
+
+  local declared = tonumber(length)
+  local total = declared and declared > given and declared or given
+  local truncated_from = #body < total and total or nil
+  local mb = msg_buf
+  if queued then
+    put_lines(mb, "request", ids, true, truncated_from, escaped)
+    local lines = mb:get()
+    return lines, hb:get()
+  end
+  mb:put(node.prefix)
+  put_lines(mb, "request", ids, false, truncated_from, escaped)
+  mb:put(node.suffix, #hb + #body, "\r\n\r\n", hb)
+  hb:reset()
+  return mb:get()
 end
 
--- The embedded head of the response (from header_filter) and its escape count.
-function _M.response_head()
-  local buf = head_buf
-  local status = kong.response.get_status()
-  buf:put("HTTP/1.1 ", status, " ", REASON[status] or "", "\r\n")
-  local escaped = put_table_headers(buf, kong.response.get_headers(1000))
-  buf:put("\r\n")
-  return buf:get(), escaped
+-- The embedded head of the response (from header_filter), in the client's
+-- HTTP version, and its escape count.
+function _M.response_head(version)
+  local hb = head_buf
+  local status = ngx.status
+  hb:put("HTTP/", version or "1.1", " ", status, " ", REASON[status] or "", "\r\n")
+  local escaped = put_table_headers(hb, kong.response.get_headers(1000))
+  hb:put("\r\n")
+  return hb:get(), escaped
 end
 
--- The response message (from log): returns its full head.
-function _M.response(node, ids, head, escaped, body, body_total, out_of_band)
-  local truncated_from = #body < body_total and body_total or nil
-  return finish(node, "response", ids, out_of_band, truncated_from, escaped, head, #body)
+-- The response message's outer lines (from log).
+function _M.response_lines(ids, escaped, body_len, body_total, out_of_band)
+  local mb = msg_buf
+  put_lines(mb, "response", ids, out_of_band, body_len < body_total and body_total or nil, escaped)
+  return mb:get()
 end
 
 ---------------------------------------------------------------------------
@@ -318,11 +361,22 @@ local function read_line(sock, deadline)
   return line
 end
 
--- Sends one message and reads the node's answer (discarding its body),
--- all within conf.timeout_ms. Returns the answer's status, or nil, an
+-- The cosocket copies what it sends before it yields: one shared table.
+local function send(sock, data, body)
+  if not body then
+    return sock:send(data)
+  end
+  send_parts[1], send_parts[2] = data, body
+  local ok, err = sock:send(send_parts)
+  send_parts[1], send_parts[2] = nil, nil
+  return ok, err
+end
+
+-- Sends one message (`data` then `body`, or `data` alone: a string or a
+-- table of strings and numbers) and reads the node's answer (discarding
+-- its body), all before `deadline`. Returns the answer's status, or nil, an
 -- error kind (timeout, connect, reset, proto) and the socket's message.
-function _M.exchange(conf, node, head, body)
-  local deadline = now() + conf.timeout_ms / 1000
+function _M.exchange(node, deadline, data, body)
   local sock, line, kind, err
   for attempt = 1, 2 do
     sock = tcp()
@@ -338,9 +392,7 @@ function _M.exchange(conf, node, head, body)
     if not arm(sock, deadline) then
       return fail(sock, "timeout", "no time left")
     end
-    send_parts[1], send_parts[2] = head, body
-    ok, err = sock:send(send_parts)
-    send_parts[1], send_parts[2] = nil, nil
+    ok, err = send(sock, data, body)
     if ok then
       line, kind, err = read_line(sock, deadline)
       if line then
@@ -397,7 +449,7 @@ function _M.exchange(conf, node, head, body)
   if status == 204 or status == 304 or status < 200 then
     length, chunked = 0, false
   end
-  local data
+  local data_read
   if chunked then
     while true do
       line, kind, err = read_line(sock, deadline)
@@ -417,8 +469,11 @@ function _M.exchange(conf, node, head, body)
         end
         break
       end
-      data, err = sock:receive(size + 2)
-      if not data then
+      if not arm(sock, deadline) then
+        return fail(sock, "timeout", "no time left")
+      end
+      data_read, err = sock:receive(size + 2)
+      if not data_read then
         return fail(sock, kind_of(err), err)
       end
     end
@@ -427,14 +482,14 @@ function _M.exchange(conf, node, head, body)
       return fail(sock, "timeout", "no time left")
     end
     -- No length: the answer ends when the node closes the connection.
-    data, err = sock:receive(length or "*a")
-    if not data then
+    data_read, err = sock:receive(length or "*a")
+    if not data_read then
       return fail(sock, kind_of(err), err)
     end
     close = close or not length
   end
 
-  if close or not sock:setkeepalive(conf.keepalive_ms, conf.pool_size) then
+  if close or not sock:setkeepalive(node.keepalive_ms, node.pool_size) then
     sock:close()
   end
   return status

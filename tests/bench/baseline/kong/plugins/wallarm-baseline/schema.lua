@@ -19,7 +19,7 @@ return {
           } },
           { blocking = {
               type = "boolean", required = true, default = true,
-              description = "true: wait for the node's verdict; false: send a copy from a timer and never wait",
+              description = "true: wait for the node's verdict; false: queue a copy for the node and never wait",
           } },
           { timeout_ms = {
               type = "integer", required = true, default = 1000, between = { 1, 60000 },
@@ -51,11 +51,15 @@ return {
           } },
           { pool_size = {
               type = "integer", required = true, default = 32, between = { 1, 4096 },
-              description = "Idle keep-alive connections to the node kept per worker",
+              description = "Connections to the node per worker (exchanges at once); as many kept idle",
           } },
           { keepalive_ms = {
               type = "integer", required = true, default = 60000, between = { 1, 3600000 },
               description = "How long an idle connection to the node is kept, in milliseconds",
+          } },
+          { queue_size = {
+              type = "integer", required = true, default = 4096, between = { 1, 1000000 },
+              description = "Messages nobody waits for (responses, out-of-band copies) queued per worker, more dropped",
           } },
         },
     } },
