@@ -1,14 +1,25 @@
-// bench_gateway: what the connector costs a gateway, against baselines
+// bench_gateway: what a gateway pays for the connector, against baselines
 // measured in the same run. On 127.0.0.1 it starts an upstream (plain nginx),
-// reference nodes, and one gateway per configuration (real Kong, one worker,
-// DB-less, built by scripts/kong-runtime.sh), then drives each with wrk for
-// bounded runs, several repetitions interleaved, and prints medians:
-// req/s, p50, p99, CPU per request of the worker's event loop (its main
-// thread) and of the whole worker process (the engine thread included), and
-// the worker's RSS. Then the targets, as ratios, and a bounded soak.
+// a pass node (plain nginx that reads every message and answers 200 at once,
+// so the node costs little and the connector's own cost shows), reference
+// nodes, and one gateway per configuration (real Kong, one worker, DB-less,
+// built by scripts/kong-runtime.sh), then drives each with wrk for bounded
+// runs, several repetitions interleaved, and prints medians.
 //
-//   bench_gateway [--reps N] [--seconds S] [--connections C] [--soak REQUESTS]
-//                 [--only NAME,...] [--plugin-config JSON] [--kong VERSION]
+// The connector's cost: the gateway without a plugin, with kong-lua
+// (blocking and out of band) and with the plain-Lua baseline connector
+// (blocking and out of band), all against the pass node and in node format
+// v1 (the only one the baseline speaks), at saturation and at fixed rates
+// set by one schedule over all connections. Per configuration: req/s, p50,
+// p99, CPU per request of the worker process (the engine thread included) and
+// of its main thread (nginx's event loop), what each adds over the gateway
+// without a plugin at the same load, the node's CPU per request and the
+// worker's RSS. End to end: the reference node (without and with the CRS, and
+// slow) and large bodies. Then the targets, as ratios, and a bounded soak.
+//
+//   bench_gateway [--reps N] [--seconds S] [--connections C] [--rates R,...]
+//                 [--soak REQUESTS] [--only NAME,...] [--plugin-config JSON]
+//                 [--kong VERSION]
 #include <curl/curl.h>
 #include <unistd.h>
 
@@ -18,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -48,9 +60,10 @@ struct Options {
   int reps = 3;
   int seconds = 5;
   int connections = 32;
+  std::vector<double> rates = {2000, 4000};  // fixed load levels, req/s
   long soak = 1000000;
   std::set<std::string> only;
-  json plugin_config = json::object();  // merged into every plugin configuration
+  json plugin_config = json::object();  // merged into every connector's configuration
   std::string kong_version = "3.4.2";
 };
 
@@ -76,10 +89,31 @@ double stat_cpu_seconds(const fs::path& stat_file) {
   return (std::stod(f[11]) + std::stod(f[12])) / ticks;
 }
 
+// The time a thread ran, in nanoseconds, from its schedstat; -1 when gone.
+double schedstat_seconds(const fs::path& task) {
+  std::ifstream in(task / "schedstat");
+  unsigned long long ns = 0;
+  if (!(in >> ns)) return -1;
+  return static_cast<double>(ns) / 1e9;
+}
+
+// schedstat counts nanoseconds; stat counts clock ticks (10 ms), too coarse
+// for a node that spends a few µs per message over a few seconds. The sum
+// over threads misses threads that exited between two readings: the
+// processes measured keep theirs (nginx's main thread, the engine thread,
+// the reference node's pool).
 CpuSample cpu_of(int pid) {
+  static const bool precise = fs::exists("/proc/self/schedstat");
   fs::path proc = "/proc/" + std::to_string(pid);
-  return {stat_cpu_seconds(proc / "stat"),
-          stat_cpu_seconds(proc / "task" / std::to_string(pid) / "stat")};
+  if (!precise)
+    return {stat_cpu_seconds(proc / "stat"),
+            stat_cpu_seconds(proc / "task" / std::to_string(pid) / "stat")};
+  CpuSample s;
+  s.loop_s = std::max(0.0, schedstat_seconds(proc / "task" / std::to_string(pid)));
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(proc / "task", ec))
+    s.process_s += std::max(0.0, schedstat_seconds(e.path()));
+  return s;
 }
 
 double rss_mib(int pid) {
@@ -107,35 +141,37 @@ OpenFiles open_files(int pid) {
 }
 
 // ---------------------------------------------------------------------------
-// the upstream: plain nginx, no Lua; a small JSON answer, or 256 KiB
+// plain nginx, no Lua: the upstream and the pass node
 
-class Upstream {
+class PlainNginx {
  public:
-  explicit Upstream(const fs::path& dir) : dir_(dir / "upstream") {
-    for (const char* sub : {"logs", "tmp", "html"}) fs::create_directories(dir_ / sub);
-    e2e::write_file(dir_ / "html" / "large", std::string(256 * 1024, 'x'));
+  // `locations`: the server's location blocks. `single_process`: no master,
+  // so pid() is the process that serves (its CPU is the server's).
+  PlainNginx(const fs::path& dir, const std::string& locations, bool single_process)
+      : dir_(dir) {
+    for (const char* sub : {"logs", "tmp"}) fs::create_directories(dir_ / sub);
     port_ = e2e::free_port();
+    const std::string tmp = (dir_ / "tmp").string();
     std::string conf =
-        "daemon off;\nmaster_process on;\nworker_processes 1;\n"
+        "daemon off;\n" + std::string(single_process ? "master_process off;\n" : "master_process on;\n") +
+        "worker_processes 1;\n"
         "pid " + (dir_ / "nginx.pid").string() + ";\n"
         "error_log " + (dir_ / "logs" / "error.log").string() + " warn;\n" +
         (::geteuid() == 0 ? "user root;\n" : "") +
         "events { worker_connections 4096; }\n"
         "http {\n"
         "  access_log off;\n"
-        "  client_body_temp_path " + (dir_ / "tmp").string() + ";\n"
-        "  proxy_temp_path " + (dir_ / "tmp").string() + ";\n"
-        "  fastcgi_temp_path " + (dir_ / "tmp").string() + ";\n"
-        "  uwsgi_temp_path " + (dir_ / "tmp").string() + ";\n"
-        "  scgi_temp_path " + (dir_ / "tmp").string() + ";\n"
+        "  client_body_temp_path " + tmp + ";\n"
+        "  proxy_temp_path " + tmp + ";\n"
+        "  fastcgi_temp_path " + tmp + ";\n"
+        "  uwsgi_temp_path " + tmp + ";\n"
+        "  scgi_temp_path " + tmp + ";\n"
+        // Keep-alive connections stay open as long as their clients want.
         "  keepalive_requests 1000000;\n"
+        "  keepalive_timeout 600s;\n"
         "  client_max_body_size 0;\n"
         "  server {\n"
-        "    listen 127.0.0.1:" + std::to_string(port_) + " backlog=4096;\n"
-        // Static files refuse POST (405): answer it with the file anyway.
-        "    location = /large { default_type application/octet-stream; alias " +
-        (dir_ / "html" / "large").string() + "; error_page 405 =200 $uri; }\n"
-        "    location / { default_type application/json; return 200 '{\"ok\":true}\\n'; }\n"
+        "    listen 127.0.0.1:" + std::to_string(port_) + " backlog=4096;\n" + locations +
         "  }\n"
         "}\n";
     e2e::write_file(dir_ / "nginx.conf", conf);
@@ -143,10 +179,12 @@ class Upstream {
                          "-e", (dir_ / "logs" / "error.log").string()},
                         dir_ / "logs" / "stderr.log");
     if (!e2e::wait_port(port_, std::chrono::seconds(10)))
-      throw std::runtime_error("upstream nginx did not listen:\n" +
+      throw std::runtime_error("nginx in " + dir_.string() + " did not listen:\n" +
                                e2e::tail_file(dir_ / "logs" / "error.log"));
   }
   uint16_t port() const { return port_; }
+  int pid() const { return child_.pid(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
  private:
   fs::path dir_;
@@ -154,8 +192,29 @@ class Upstream {
   e2e::Child child_;
 };
 
+// The upstream: a small JSON answer, or 256 KiB.
+std::unique_ptr<PlainNginx> start_upstream(const fs::path& dir) {
+  fs::create_directories(dir / "upstream" / "html");
+  const fs::path large = dir / "upstream" / "html" / "large";
+  e2e::write_file(large, std::string(256 * 1024, 'x'));
+  return std::make_unique<PlainNginx>(
+      dir / "upstream",
+      // Static files refuse POST (405): answer it with the file anyway.
+      "    location = /large { default_type application/octet-stream; alias " + large.string() +
+          "; error_page 405 =200 $uri; }\n"
+          "    location / { default_type application/json; return 200 '{\"ok\":true}\\n'; }\n",
+      false);
+}
+
+// The pass node: every message (request, response, batch, health; any node
+// format, any method and path) is read whole, its body discarded, and
+// answered 200 with no body: pass, or accepted.
+std::unique_ptr<PlainNginx> start_pass_node(const fs::path& dir) {
+  return std::make_unique<PlainNginx>(dir / "pass-node", "    location / { return 200; }\n", true);
+}
+
 // The node's CPU is the node's, but on a shared machine it is taken from the
-// gateway's: the table shows it so throughput can be read against it.
+// gateway's: the tables show it so throughput can be read against it.
 struct NodeCpu {
   int pid = 0;
   double seconds() const { return pid ? cpu_of(pid).process_s : 0; }
@@ -177,21 +236,24 @@ struct Load {
   int connections = 32;
   int seconds = 5;
   size_t body_bytes = 0;
-  double delay_ms = 0;
+  double rate = 0;  // req/s over all connections; 0: saturation
 };
 
 Run drive(const fs::path& dir, const std::string& url_base, int worker_pid, const Load& load,
           NodeCpu node = {}) {
   static int seq = 0;
   fs::path out = dir / ("wrk-" + std::to_string(seq++) + ".out");
+  // One thread: session.lua's schedule is per thread.
   std::vector<std::string> argv = {
       BENCH_WRK, "-t1", "-c" + std::to_string(load.connections),
       "-d" + std::to_string(load.seconds) + "s", "--timeout", "5s",
       "-s", std::string(BENCH_SOURCE_DIR) + "/session.lua", url_base + load.path, "--",
-      std::to_string(load.body_bytes), std::to_string(static_cast<long>(std::lround(load.delay_ms)))};
+      std::to_string(load.body_bytes)};
+  std::vector<std::string> env;
+  if (load.rate > 0) env.push_back("BENCH_RATE=" + std::to_string(load.rate));
   CpuSample before = cpu_of(worker_pid);
   const double node_before = node.seconds();
-  e2e::Child wrk(argv, out);
+  e2e::Child wrk(argv, out, env);
   while (wrk.running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   wrk.stop();
   CpuSample after = cpu_of(worker_pid);
@@ -230,8 +292,8 @@ struct Gateway {
 // plugin_dir: "" for the connector (the ConfigMap's files), else the
 // directory, under tests/bench/, of another plugin named as its last part.
 Gateway start_gateway(const Options& opt, const fs::path& dir, const std::string& name,
-                      std::optional<json> plugin, uint16_t upstream_port,
-                      const e2e::RefNode* node = nullptr, const std::string& plugin_dir = "") {
+                      std::optional<json> plugin, uint16_t upstream_port, int node_pid = 0,
+                      const std::string& plugin_dir = "") {
   fs::path sub = dir / name;
   fs::create_directories(sub);
   e2e::KongOptions opts;
@@ -239,6 +301,8 @@ Gateway start_gateway(const Options& opt, const fs::path& dir, const std::string
   opts.log_level = "warn";
   opts.upstream_port = upstream_port;
   opts.worker_pid_header = false;
+  // Each configuration names its node format; the e2e suite's does not apply.
+  opts.suite_format = false;
   if (!plugin_dir.empty()) {
     opts.plugin_dirs = std::string(BENCH_SOURCE_DIR) + "/../" + plugin_dir;
     opts.plugin_name = fs::path(plugin_dir).filename().string();
@@ -249,13 +313,21 @@ Gateway start_gateway(const Options& opt, const fs::path& dir, const std::string
   g.kong->start();
   json w = g.kong->workers();
   g.worker_pid = w["pids"]["0"].get<int>();
-  if (node) g.node.pid = node->pid();
+  g.node.pid = node_pid;
   return g;
 }
 
+// A load level of the connector's cost: saturation (rate 0) or a fixed rate.
+struct Level {
+  std::string label;
+  double rate = 0;
+};
+
 struct Config {
-  std::string name;      // row label
-  std::string gateway;   // which gateway instance
+  std::string table;    // "" = the connector's cost at `level`; else its table
+  size_t level = 0;     // index into the levels
+  std::string name;     // row label
+  std::string gateway;  // which gateway instance
   Load load;
 };
 
@@ -288,6 +360,15 @@ Summary summarize(const std::vector<Run>& runs) {
           median(proc), median(node), median(rss), errors};
 }
 
+// What `runs` add over `base` in one field: the median of the differences of
+// the runs of the same repetition, which ran minutes apart at most.
+double added(const std::vector<Run>& runs, const std::vector<Run>& base, double Run::*field) {
+  std::vector<double> d;
+  for (size_t i = 0; i < std::min(runs.size(), base.size()); ++i)
+    d.push_back(runs[i].*field - base[i].*field);
+  return median(d);
+}
+
 std::string fmt(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -310,174 +391,281 @@ void target(const std::string& what, double value, const std::string& op, double
             << unit << " | " << (met ? "met" : "**missed**") << " |\n";
 }
 
+void note(const std::string& what, const std::string& value) {
+  std::cout << "| " << what << " | " << value << " | (not a target) | |\n";
+}
+
+// The keys of `config` that the baseline's schema declares: --plugin-config
+// is written for kong-lua, and the baseline refuses fields it does not have.
+json baseline_subset(const json& config) {
+  static const std::string schema = e2e::read_file(
+      std::string(BENCH_SOURCE_DIR) + "/../baseline/kong/plugins/wallarm-baseline/schema.lua");
+  json out = json::object();
+  for (const auto& [k, v] : config.items())
+    if (schema.find("{ " + k + " = {") != std::string::npos) out[k] = v;
+  return out;
+}
+
 int run(const Options& opt) {
   e2e::TempDir dir("bench");
   std::cout << "Starting the upstream, the nodes and the gateways (Kong " << opt.kong_version
             << ") on 127.0.0.1...\n"
             << std::flush;
-  Upstream upstream(dir.path());
+  auto want = [&](const std::string& n) { return opt.only.empty() || opt.only.count(n); };
+  auto upstream = start_upstream(dir.path());
+  auto pass = start_pass_node(dir.path());
   const std::vector<std::string> big_node = {"--threads", "512"};
-  e2e::RefNode node(dir.path(), e2e::node_options("block", 0, "none", big_node));
-  e2e::RefNode slow_node(dir.path(), e2e::node_options("block", 5, "none", big_node));
-  e2e::RefNode crs_node(dir.path(), e2e::node_options("block", 0, "", big_node));
+  std::unique_ptr<e2e::RefNode> node, slow_node, crs_node;
+  if (want("ref"))
+    node = std::make_unique<e2e::RefNode>(dir.path(), e2e::node_options("block", 0, "none", big_node));
+  if (want("slow"))
+    slow_node = std::make_unique<e2e::RefNode>(dir.path(), e2e::node_options("block", 5, "none", big_node));
+  if (want("crs"))
+    crs_node = std::make_unique<e2e::RefNode>(dir.path(), e2e::node_options("block", 0, "", big_node));
 
-  auto conf = [&](const e2e::RefNode& n, json extra = json::object()) {
-    extra["wallarm_node_address"] = n.url();
+  // kong-lua's configuration: node, row settings, then --plugin-config.
+  auto kong_lua = [&](const std::string& node_url, json extra = json::object()) {
+    extra["wallarm_node_address"] = node_url;
     extra.update(opt.plugin_config);
     return json{{"config", extra}};
   };
+  auto baseline = [&](json extra = json::object()) {
+    extra["wallarm_node_address"] = pass->url();
+    extra.update(baseline_subset(opt.plugin_config));
+    return json{{"config", extra}};
+  };
+  const json v1 = {{"node_format", "v1"}};
+  json v1_oob = v1;
+  v1_oob["blocking"] = false;
+  const uint16_t up = upstream->port();
+  const std::string baseline_dir = "baseline/kong/plugins/wallarm-baseline";
   std::map<std::string, Gateway> gw;
-  auto want = [&](const std::string& n) { return opt.only.empty() || opt.only.count(n); };
-  if (want("none")) gw["none"] = start_gateway(opt, dir.path(), "none", std::nullopt, upstream.port());
-  if (want("blocking"))
-    gw["blocking"] = start_gateway(opt, dir.path(), "blocking", conf(node), upstream.port(), &node);
-  if (want("oob"))
-    gw["oob"] = start_gateway(opt, dir.path(), "oob", conf(node, {{"blocking", false}}),
-                              upstream.port(), &node);
-  if (want("baseline"))
-    gw["baseline"] = start_gateway(opt, dir.path(), "baseline", conf(node), upstream.port(), &node,
-                                   "baseline/kong/plugins/wallarm-baseline");
-  if (want("noop"))
-    gw["noop"] = start_gateway(opt, dir.path(), "noop",
-                               json{{"config", {{"wallarm_node_address", node.url()}}}},
-                               upstream.port(), nullptr, "noop/kong/plugins/bench-noop");
+  auto start = [&](const std::string& name, const std::function<Gateway()>& make) {
+    if (want(name)) gw[name] = make();
+  };
+  const fs::path d = dir.path();
+  start("none", [&] { return start_gateway(opt, d, "none", std::nullopt, up); });
+  start("noop", [&] {
+    return start_gateway(opt, d, "noop", json{{"config", {{"wallarm_node_address", pass->url()}}}},
+                         up, 0, "noop/kong/plugins/bench-noop");
+  });
+  start("blocking", [&] { return start_gateway(opt, d, "blocking", kong_lua(pass->url(), v1), up, pass->pid()); });
+  start("oob", [&] { return start_gateway(opt, d, "oob", kong_lua(pass->url(), v1_oob), up, pass->pid()); });
+  start("baseline", [&] {
+    return start_gateway(opt, d, "baseline", baseline(), up, pass->pid(), baseline_dir);
+  });
+  start("baseline-oob", [&] {
+    return start_gateway(opt, d, "baseline-oob", baseline({{"blocking", false}}), up, pass->pid(),
+                         baseline_dir);
+  });
+  start("mirror", [&] {
+    return start_gateway(opt, d, "mirror", kong_lua(pass->url(), {{"node_format", "mirror"}}), up,
+                         pass->pid());
+  });
+  // End to end, in the plugin's default node format.
+  if (node) start("ref", [&] { return start_gateway(opt, d, "ref", kong_lua(node->url()), up, node->pid()); });
   // 200 connections to a node that takes 5 ms: the pool must hold them all.
-  if (want("slow"))
-    gw["slow"] = start_gateway(opt, dir.path(), "slow", conf(slow_node, {{"max_connections", 256}}),
-                               upstream.port(), &slow_node);
-  if (want("crs"))
-    gw["crs"] = start_gateway(opt, dir.path(), "crs", conf(crs_node), upstream.port(), &crs_node);
+  if (slow_node)
+    start("slow", [&] {
+      return start_gateway(opt, d, "slow", kong_lua(slow_node->url(), {{"max_connections", 256}}),
+                           up, slow_node->pid());
+    });
+  if (crs_node)
+    start("crs", [&] { return start_gateway(opt, d, "crs", kong_lua(crs_node->url()), up, crs_node->pid()); });
 
   const int C = opt.connections, S = opt.seconds;
+  std::vector<Level> levels = {{"saturation, " + std::to_string(C) + " connections", 0}};
+  for (double r : opt.rates)
+    if (r > 0)
+      levels.push_back({fmt(r, 0) + " req/s, " + std::to_string(C) + " connections", r});
+
+  std::vector<Config> configs;
+  for (size_t l = 0; l < levels.size(); ++l) {
+    Load load{"/", C, S, 0, levels[l].rate};
+    const bool sat = levels[l].rate == 0;
+    configs.push_back({"", l, "no plugin", "none", load});
+    if (sat) configs.push_back({"", l, "no-op plugin (Kong's plugin phases alone)", "noop", load});
+    configs.push_back({"", l, "kong-lua, blocking", "blocking", load});
+    configs.push_back({"", l, "kong-lua, out of band (blocking = false)", "oob", load});
+    configs.push_back({"", l, "plain-Lua baseline, blocking", "baseline", load});
+    configs.push_back({"", l, "plain-Lua baseline, out of band (blocking = false)", "baseline-oob", load});
+    if (sat)
+      configs.push_back({"", l, "kong-lua, blocking, node_format mirror (default)", "mirror", load});
+  }
   Load typical{"/", C, S, 0, 0};
   Load large{"/large", C, S, 64 * 1024, 0};
   // Over 64 KiB: the plugin sends the head alone first, then the whole request.
   Load larger{"/large", C, S, 96 * 1024, 0};
   Load slow{"/", 200, S, 0, 0};
-  std::vector<Config> configs = {
-      {"no plugin (ceiling)", "none", typical},
-      {"no-op plugin (the phases' own cost)", "noop", typical},
-      {"plugin, blocking", "blocking", typical},
-      {"plugin, out of band (blocking = false)", "oob", typical},
-      {"plain-Lua cosocket connector, blocking", "baseline", typical},
-      {"no plugin, 200 connections", "none", slow},
-      {"plugin, node takes 5 ms, 200 connections", "slow", slow},
-      {"no plugin, 64 KiB bodies, 256 KiB answers", "none", large},
-      {"plugin, 64 KiB bodies, 256 KiB answers", "blocking", large},
-      {"no plugin, 96 KiB bodies, 256 KiB answers", "none", larger},
-      {"plugin, 96 KiB bodies (head judged first), 256 KiB answers", "blocking", larger},
-      {"plugin, node with CRS", "crs", typical},
-  };
+  const std::string e2e_table = "e2e";
+  for (const Config& c : std::vector<Config>{
+           {e2e_table, 0, "kong-lua, blocking, reference node (--engine none)", "ref", typical},
+           {e2e_table, 0, "kong-lua, reference node with the CRS", "crs", typical},
+           {e2e_table, 0, "no plugin, 200 connections", "none", slow},
+           {e2e_table, 0, "kong-lua, node takes 5 ms, 200 connections", "slow", slow},
+           {e2e_table, 0, "no plugin, 64 KiB bodies, 256 KiB answers", "none", large},
+           {e2e_table, 0, "kong-lua, 64 KiB bodies, 256 KiB answers", "ref", large},
+           {e2e_table, 0, "no plugin, 96 KiB bodies, 256 KiB answers", "none", larger},
+           {e2e_table, 0, "kong-lua, 96 KiB bodies (head judged first), 256 KiB answers", "ref", larger},
+       })
+    configs.push_back(c);
   std::vector<Config> selected;
   for (const auto& c : configs)
-    if (want(c.gateway)) selected.push_back(c);
+    if (gw.count(c.gateway)) selected.push_back(c);
+
+  const double run_minutes = static_cast<double>(selected.size() * opt.reps * (S + 1)) / 60;
+  std::cout << selected.size() << " configurations x " << opt.reps << " repetitions x " << S
+            << " s: about " << fmt(run_minutes, 0) << " min, then the soak\n"
+            << std::flush;
 
   // Warm-up: connections to the upstream and the node, LuaJIT traces.
-  for (auto& [name, g] : gw)
-    drive(dir.path(), g.url(), g.worker_pid, Load{"/", C, 1, 0, 0});
+  for (auto& [name, g] : gw) drive(d, g.url(), g.worker_pid, Load{"/", C, 1, 0, 0});
 
-  std::map<std::string, std::vector<Run>> runs;
+  std::vector<std::vector<Run>> runs(selected.size());
   for (int rep = 0; rep < opt.reps; ++rep) {
-    for (const auto& c : selected) {
-      std::cout << "  run " << rep + 1 << "/" << opt.reps << ": " << c.name << "\n" << std::flush;
+    for (size_t i = 0; i < selected.size(); ++i) {
+      const auto& c = selected[i];
+      std::cout << "  run " << rep + 1 << "/" << opt.reps << ": "
+                << (c.table.empty() ? levels[c.level].label : "end to end") << ": " << c.name
+                << "\n" << std::flush;
       auto& g = gw[c.gateway];
-      runs[c.name].push_back(drive(dir.path(), g.url(), g.worker_pid, c.load, g.node));
+      runs[i].push_back(drive(d, g.url(), g.worker_pid, c.load, g.node));
     }
   }
+  // The runs of a connector-cost row, or null.
+  auto find = [&](size_t level, const std::string& gateway) -> const std::vector<Run>* {
+    for (size_t i = 0; i < selected.size(); ++i)
+      if (selected[i].table.empty() && selected[i].level == level && selected[i].gateway == gateway)
+        return &runs[i];
+    return nullptr;
+  };
+  auto find_e2e = [&](const std::string& name) -> const std::vector<Run>* {
+    for (size_t i = 0; i < selected.size(); ++i)
+      if (selected[i].table == e2e_table && selected[i].name == name) return &runs[i];
+    return nullptr;
+  };
 
-  // Added latency at half of the plugin's peak: both routes at the same rate.
-  std::map<std::string, std::vector<Run>> half;
-  double half_rate = 0;
-  if (runs.count("plugin, blocking") && runs.count("no plugin (ceiling)")) {
-    half_rate = summarize(runs["plugin, blocking"]).rps / 2;
-    const int hc = 16;
-    // Per connection: rate = hc / (delay + latency), latency ~ 0.5 ms.
-    const double delay = std::max(0.0, hc * 1000.0 / half_rate - 0.5);
-    Load at_half{"/", hc, S, 0, delay};
-    for (int rep = 0; rep < opt.reps; ++rep)
-      for (const char* name : {"none", "blocking", "baseline"}) {
-        if (!gw.count(name)) continue;
-        auto& g = gw[name];
-        half[name].push_back(drive(dir.path(), g.url(), g.worker_pid, at_half));
-      }
-  }
-
-  // --- the table
-  std::cout << "\n| configuration | req/s (median; range) | p50 ms | p99 ms | worker loop µs/req | "
-               "worker process µs/req | node µs/req | worker RSS MiB | errors |\n"
-               "|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& c : selected) {
-    const auto& rs = runs[c.name];
-    Summary s = summarize(rs);
-    std::cout << "| " << c.name << " | " << fmt(s.rps, 0) << " (" << range(rs, &Run::rps, 0)
-              << ") | " << fmt(s.p50, 2) << " | " << fmt(s.p99, 2) << " | " << fmt(s.loop_us, 1)
-              << " | " << fmt(s.process_us, 1) << " | " << fmt(s.node_us, 1) << " | "
-              << fmt(s.rss, 1) << " | " << s.errors
-              << " |\n";
-  }
-  if (!half.empty()) {
-    std::cout << "\nAt a set rate of about " << fmt(half_rate, 0)
-              << " req/s (half the plugin's peak), 16 connections:\n\n"
-                 "| configuration | req/s | p50 ms | p99 ms | worker process µs/req |\n"
-                 "|---|---|---|---|---|\n";
-    for (const auto& [name, rs] : half) {
+  // --- the connector's cost, one table per load level
+  std::cout << "\nThe connector's cost: against the pass node (nginx, `return 200`), node format "
+               "v1 unless named; CPU per request of the gateway's worker; added = over the "
+               "gateway without a plugin at the same load (median of the repetitions' "
+               "differences).\n";
+  for (size_t l = 0; l < levels.size(); ++l) {
+    const auto* none = find(l, "none");
+    std::cout << "\n### " << levels[l].label << "\n\n"
+              << "| configuration | req/s (median; range) | achieved / asked | p50 ms | p99 ms | "
+                 "process µs/req | main thread µs/req | added, process | added, main thread | "
+                 "node µs/req | worker RSS MiB | errors |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (size_t i = 0; i < selected.size(); ++i) {
+      const auto& c = selected[i];
+      if (!c.table.empty() || c.level != l) continue;
+      const auto& rs = runs[i];
       Summary s = summarize(rs);
-      std::cout << "| " << name << " | " << fmt(s.rps, 0) << " | " << fmt(s.p50, 2) << " | "
-                << fmt(s.p99, 2) << " | " << fmt(s.process_us, 1) << " |\n";
+      std::string asked = "–";
+      if (levels[l].rate > 0) {
+        const double ratio = s.rps / levels[l].rate;
+        asked = fmt(ratio, 3) + (std::fabs(ratio - 1) <= 0.05 ? "" : " **off**");
+      }
+      std::string add_p = "–", add_l = "–";
+      if (none && c.gateway != "none") {
+        add_p = fmt(added(rs, *none, &Run::process_us), 1);
+        add_l = fmt(added(rs, *none, &Run::loop_us), 1);
+      }
+      std::cout << "| " << c.name << " | " << fmt(s.rps, 0) << " (" << range(rs, &Run::rps, 0)
+                << ") | " << asked << " | " << fmt(s.p50, 2) << " | " << fmt(s.p99, 2) << " | "
+                << fmt(s.process_us, 1) << " | " << fmt(s.loop_us, 1) << " | " << add_p << " | "
+                << add_l << " | " << fmt(s.node_us, 1) << " | " << fmt(s.rss, 1) << " | "
+                << s.errors << " |\n";
     }
   }
 
-  // --- targets
-  auto S_ = [&](const std::string& n) { return summarize(runs[n]); };
+  // --- end to end
+  bool any_e2e = false;
+  for (const auto& c : selected) any_e2e = any_e2e || c.table == e2e_table;
+  if (any_e2e) {
+    std::cout << "\nEnd to end: kong-lua (default node format) against the reference node "
+                 "(examples/reference-node, about 100 µs per message), saturation\n\n"
+                 "| configuration | req/s (median; range) | p50 ms | p99 ms | process µs/req | "
+                 "main thread µs/req | node µs/req | worker RSS MiB | errors |\n"
+                 "|---|---|---|---|---|---|---|---|---|\n";
+    for (size_t i = 0; i < selected.size(); ++i) {
+      const auto& c = selected[i];
+      if (c.table != e2e_table) continue;
+      const auto& rs = runs[i];
+      Summary s = summarize(rs);
+      std::cout << "| " << c.name << " | " << fmt(s.rps, 0) << " (" << range(rs, &Run::rps, 0)
+                << ") | " << fmt(s.p50, 2) << " | " << fmt(s.p99, 2) << " | "
+                << fmt(s.process_us, 1) << " | " << fmt(s.loop_us, 1) << " | "
+                << fmt(s.node_us, 1) << " | " << fmt(s.rss, 1) << " | " << s.errors << " |\n";
+    }
+  }
+
+  // --- targets, per load level
   std::cout << "\n| target | measured | goal | |\n|---|---|---|---|\n";
-  if (runs.count("plugin, blocking")) {
-    Summary none = S_("no plugin (ceiling)"), blk = S_("plugin, blocking");
-    target("blocking throughput / no plugin", blk.rps / none.rps, ">=", 0.6, "x");
-    if (runs.count("plain-Lua cosocket connector, blocking")) {
-      Summary base = S_("plain-Lua cosocket connector, blocking");
-      target("blocking throughput / plain-Lua connector", blk.rps / base.rps, ">=", 1.2, "x");
-      const double added_plugin = blk.process_us - none.process_us;
-      const double added_base = base.process_us - none.process_us;
-      target("worker CPU added per request (process) / plain-Lua's", added_plugin / added_base,
-             "<=", 0.7, "x");
-      target("worker CPU added per request (event loop) / plain-Lua's",
-             (blk.loop_us - none.loop_us) / (base.loop_us - none.loop_us), "<=", 0.7, "x");
+  for (size_t l = 0; l < levels.size(); ++l) {
+    const std::string at = levels[l].rate > 0 ? fmt(levels[l].rate, 0) + " req/s: " : "saturation: ";
+    if (levels[l].rate > 0) {
+      double lo = 1e300, hi = 0;
+      for (size_t i = 0; i < selected.size(); ++i)
+        if (selected[i].table.empty() && selected[i].level == l) {
+          const double ratio = summarize(runs[i]).rps / levels[l].rate;
+          lo = std::min(lo, ratio);
+          hi = std::max(hi, ratio);
+        }
+      if (hi > 0) {
+        target(at + "achieved / asked rate, lowest of the configurations", lo, ">=", 0.95, "x");
+        target(at + "achieved / asked rate, highest of the configurations", hi, "<=", 1.05, "x");
+      }
     }
-    if (half.count("none") && half.count("blocking"))
-      target("added p99 at half of peak", summarize(half["blocking"]).p99 - summarize(half["none"]).p99,
-             "<=", 1.0, " ms");
+    const auto *none = find(l, "none"), *blk = find(l, "blocking"), *oob = find(l, "oob"),
+               *base = find(l, "baseline"), *base_oob = find(l, "baseline-oob");
+    if (none && blk && base) {
+      const double kl = added(*blk, *none, &Run::process_us);
+      const double bl = added(*base, *none, &Run::process_us);
+      target(at + "CPU added per request (process), kong-lua / baseline, blocking", kl / bl, "<=",
+             0.7, "x");
+      note(at + "CPU added per request (main thread), kong-lua / baseline, blocking",
+           fmt(added(*blk, *none, &Run::loop_us) / added(*base, *none, &Run::loop_us), 2) + "x");
+      if (oob && base_oob)
+        target(at + "CPU added per request (process), kong-lua / baseline, out of band",
+               added(*oob, *none, &Run::process_us) / added(*base_oob, *none, &Run::process_us),
+               "<=", 0.7, "x");
+    }
+    if (blk && base) {
+      const Summary k = summarize(*blk), b = summarize(*base);
+      target(at + "p50, kong-lua / baseline, blocking", k.p50 / b.p50, "<=", 1.0, "x");
+      target(at + "p99, kong-lua / baseline, blocking", k.p99 / b.p99, "<=", 1.0, "x");
+      if (levels[l].rate == 0) note(at + "req/s, kong-lua / baseline, blocking", fmt(k.rps / b.rps, 2) + "x");
+    }
+    if (none && blk && oob)
+      target(at + "CPU added per request (process), kong-lua out of band / blocking",
+             added(*oob, *none, &Run::process_us) / added(*blk, *none, &Run::process_us), "<=",
+             0.5, "x");
   }
-  if (runs.count("plugin, out of band (blocking = false)"))
-    target("out-of-band throughput / no plugin",
-           S_("plugin, out of band (blocking = false)").rps / S_("no plugin (ceiling)").rps, ">=",
-           0.85, "x");
-  if (runs.count("plugin, node takes 5 ms, 200 connections")) {
-    const double bound = std::min(S_("no plugin, 200 connections").rps, 200 / 0.005);
-    target("slow node throughput / min(no plugin, 200 / 5 ms)",
-           S_("plugin, node takes 5 ms, 200 connections").rps / bound, ">=", 0.9, "x");
-    // Where CPU, not waiting, bounds the plugin, a 5 ms node should cost
-    // little against an instant one: the worker never waits for it.
-    if (runs.count("plugin, blocking"))
-      std::cout << "| (slow node / instant node, plugin; not a target) | "
-                << fmt(S_("plugin, node takes 5 ms, 200 connections").rps /
-                           S_("plugin, blocking").rps, 2)
-                << "x | | |\n";
+  if (const auto *slow_runs = find_e2e("kong-lua, node takes 5 ms, 200 connections"),
+      *none200 = find_e2e("no plugin, 200 connections");
+      slow_runs && none200) {
+    const double bound = std::min(summarize(*none200).rps, 200 / 0.005);
+    target("end to end: slow node throughput / min(no plugin, 200 / 5 ms)",
+           summarize(*slow_runs).rps / bound, ">=", 0.9, "x");
   }
 
-  // --- soak: about `soak` requests, at the rate the plugin just sustained
-  if (opt.soak > 0 && runs.count("plugin, blocking")) {
+  // --- soak: about `soak` requests through kong-lua, blocking, at saturation
+  if (opt.soak > 0 && gw.count("blocking")) {
     auto& g = gw["blocking"];
     // Start from the same load as the soak, settled: its client, upstream and
-    // node connections are then open (or idle in their pools) already.
-    drive(dir.path(), g.url(), g.worker_pid, Load{"/", C, 2, 0, 0});
+    // node connections are then open (or idle in their pools) already. Its
+    // rate, the machine's now, sets the soak's length.
+    const Run settle = drive(d, g.url(), g.worker_pid, Load{"/", C, 3, 0, 0});
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const double rss0 = rss_mib(g.worker_pid);
     const OpenFiles fds0 = open_files(g.worker_pid);
-    const double rate = std::max(1.0, summarize(runs["plugin, blocking"]).rps);
+    const double rate = std::max(1.0, settle.rps);
     const int seconds = static_cast<int>(std::ceil(static_cast<double>(opt.soak) / rate));
-    std::cout << "\nSoak: about " << opt.soak << " requests through the plugin, blocking ("
+    std::cout << "\nSoak: about " << opt.soak << " requests through kong-lua, blocking ("
               << seconds << " s)...\n" << std::flush;
-    Run soak = drive(dir.path(), g.url(), g.worker_pid, Load{"/", C, seconds, 0, 0});
+    Run soak = drive(d, g.url(), g.worker_pid, Load{"/", C, seconds, 0, 0});
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const double rss1 = rss_mib(g.worker_pid);
     const OpenFiles fds1 = open_files(g.worker_pid);
@@ -512,21 +700,43 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
+    auto list = [](const std::string& s) {
+      std::vector<std::string> out;
+      std::stringstream ss(s);
+      std::string n;
+      while (std::getline(ss, n, ','))
+        if (!n.empty()) out.push_back(n);
+      return out;
+    };
     if (a == "--reps") opt.reps = std::stoi(next());
     else if (a == "--seconds") opt.seconds = std::stoi(next());
     else if (a == "--connections") opt.connections = std::stoi(next());
     else if (a == "--soak") opt.soak = std::stol(next());
     else if (a == "--plugin-config") opt.plugin_config = json::parse(next());
     else if (a == "--kong") opt.kong_version = next();
-    else if (a == "--only") {
-      std::stringstream ss(next());
-      std::string n;
-      while (std::getline(ss, n, ',')) opt.only.insert(n);
+    else if (a == "--rates") {
+      opt.rates.clear();
+      for (const auto& r : list(next())) opt.rates.push_back(std::stod(r));
+    } else if (a == "--only") {
+      for (const auto& n : list(next())) opt.only.insert(n);
     } else {
-      std::cerr << "usage: bench_gateway [--reps N] [--seconds S] [--connections C] "
-                   "[--soak REQUESTS] [--only none,noop,blocking,oob,baseline,slow,crs]\n"
-                   "                     [--plugin-config JSON (merged into each plugin's config)]\n"
-                   "                     [--kong 3.4.2|3.9.3]\n";
+      std::cerr <<
+          "usage: bench_gateway [--reps N] [--seconds S] [--connections C] [--rates R,...]\n"
+          "                     [--soak REQUESTS] [--only GATEWAY,...] [--plugin-config JSON]\n"
+          "                     [--kong 3.4.2|3.9.3]\n"
+          "  --reps N         repetitions of every configuration, interleaved (3); medians\n"
+          "  --seconds S      length of one run (5)\n"
+          "  --connections C  wrk connections at every load level (32)\n"
+          "  --rates R,...    fixed load levels in req/s over all connections, besides\n"
+          "                   saturation (2000,4000); 0: saturation only\n"
+          "  --soak REQUESTS  requests of the soak through kong-lua, blocking (1000000); 0: none\n"
+          "  --only ...       the gateways to start, of none, noop, blocking, oob, baseline,\n"
+          "                   baseline-oob, mirror (pass node); ref, crs, slow (reference node)\n"
+          "  --plugin-config  JSON merged into every kong-lua configuration (and the keys\n"
+          "                   the baseline's schema has into the baseline's)\n"
+          "  --kong           the Kong version (3.4.2)\n"
+          "By default 25 configurations x 3 x 5 s (about 7 minutes), then the soak (3 to 5\n"
+          "minutes at 3,000 to 6,000 req/s).\n";
       return 2;
     }
   }
