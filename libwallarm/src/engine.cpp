@@ -37,6 +37,11 @@ void init_process() {
 constexpr uint64_t kTagWake = 1ull << 62;
 constexpr uint64_t kTagListen = (1ull << 62) + 1;
 constexpr uint64_t kTagReader = (1ull << 62) + 2;
+// A socket curl watches while it connects: this bit and the descriptor. Any
+// other tag is a Connection's address.
+constexpr uint64_t kTagCurlSocket = 1ull << 63;
+// Bodies up to this size go in the same write as the head.
+constexpr size_t kBodyInWire = 16 * 1024;
 constexpr int kProbeTimeoutMs = 1000;
 constexpr int kMaxIdleWaitMs = 1000;
 constexpr int kListenRetryMs = 100;
@@ -85,29 +90,6 @@ int32_t code_from_curl(CURLcode rc, long os_errno, bool too_big) {
     case CURLE_OUT_OF_MEMORY: return WALLARM_ENOMEM;
     default: return WALLARM_EPROTO;  // weird reply, HTTP/0.9, bad framing...
   }
-}
-
-// Keeps the answer body only where a verdict is decoded from it: a request
-// with a waiter, answered 2xx or 403. Other answers are read and dropped, so
-// a large error page is an ESTATUS, not an oversized answer.
-size_t on_answer_bytes(char* data, size_t size, size_t nmemb, void* userp) noexcept {
-  auto* s = static_cast<Slot*>(userp);
-  size_t n = size * nmemb;
-  if (s->type != WALLARM_MSG_REQUEST || !s->has_ticket) return n;
-  long status = 0;
-  curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 403 && (status < 200 || status > 299)) return n;
-  if (s->answer.size() + n > s->target->answer_limit) {
-    s->answer_too_big = true;
-    return 0;  // aborts the transfer: a node must not make us read forever
-  }
-  try {
-    s->answer.reserve(s->answer.size() + n + kJsonPadding);
-    s->answer.append(data, n);
-  } catch (...) {
-    return 0;
-  }
-  return n;
 }
 
 }  // namespace
@@ -185,7 +167,7 @@ bool Engine::start(std::string* err) {
   // Targets cap their own in-flight count; curl must neither queue behind a
   // per-host limit nor close idle connections that are about to be reused.
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
-  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(slots_.capacity()));
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1L << 20);
   watch(wake_fd_, EPOLLIN, true);
   if (notifier_.listen_fd() >= 0) {
     epoll_event ev{};
@@ -378,7 +360,7 @@ void Engine::stats(wallarm_stats_t& out) {
 void Engine::watch(int fd, uint32_t events, bool add) noexcept {
   epoll_event ev{};
   ev.events = events;
-  ev.data.u64 = fd == wake_fd_ ? kTagWake : static_cast<uint64_t>(fd);
+  ev.data.u64 = fd == wake_fd_ ? kTagWake : kTagCurlSocket | static_cast<uint64_t>(fd);
   epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
@@ -460,6 +442,7 @@ int Engine::next_timeout_ms(uint64_t now) {
     if (t != 0 && t < next) next = t;
   };
   earlier(curl_timer_us_);
+  earlier(flying_check_us_);
   earlier(queue_check_us_);
   earlier(linger_us_);
   earlier(listen_rearm_us_);
@@ -502,29 +485,45 @@ void Engine::turn(epoll_event* events, int max_events) {
       if ((events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && notifier_.reader_fd() >= 0 &&
           !notifier_.drain_reader())
         drop_reader();
-    } else {
+    } else if (tag & kTagCurlSocket) {
       int mask = 0;
       if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
       if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
       if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(multi_, static_cast<curl_socket_t>(tag), mask, &running);
+      curl_multi_socket_action(multi_, static_cast<curl_socket_t>(tag & ~kTagCurlSocket), mask,
+                               &running);
+      take_connects();
+    } else {
+      auto* c = static_cast<Connection*>(events[i].data.ptr);
+      if (!c->closed()) on_connection_event(c, events[i].events);
     }
   }
   uint64_t now = now_us();
   if (curl_timer_us_ != 0 && curl_timer_us_ <= now) {
     curl_timer_us_ = 0;
     curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    take_connects();
   }
-  int queued_msgs = 0;
-  while (CURLMsg* m = curl_multi_info_read(multi_, &queued_msgs))
-    if (m->msg == CURLMSG_DONE) on_transfer_done(m->easy_handle, m->data.result);
   now = now_us();
+  if (flying_check_us_ != 0 && flying_check_us_ <= now) expire_flying(now);
   if (queue_check_us_ != 0 && queue_check_us_ <= now) expire_queued(now);
   send_probes(now);
   if (linger_us_ != 0 && linger_us_ <= now) pump_lingering();
   if (listen_rearm_us_ != 0 && listen_rearm_us_ <= now) rearm_listener();
   if (sweep_pending_.exchange(false)) sweep_targets();
   flush_notifications();
+  closed_.clear();  // no event of this turn can name them any more
+}
+
+// Connections curl finished opening, or failed to.
+void Engine::take_connects() {
+  int queued = 0;
+  while (CURLMsg* m = curl_multi_info_read(multi_, &queued)) {
+    if (m->msg != CURLMSG_DONE) continue;
+    Connection* c = nullptr;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&c));
+    if (c != nullptr && !c->closed()) on_connect_done(c, m->data.result);
+  }
 }
 
 // The queue is checked for expired deadlines no later than the earliest one.
@@ -682,47 +681,18 @@ void Engine::recycle_carrier(Slot* b) noexcept {
 }
 
 void Engine::start_transfer(Target* t, Slot* s) {
-  CURL* easy;
-  try {
-    easy = t->take_handle();
-  } catch (...) {
-    complete(s, WALLARM_ENOMEM, "cannot create a transfer handle");
-    return;
-  }
   uint64_t now = now_us();
   if (now >= s->deadline_us) {  // reading a body file may have taken the rest
-    t->return_handle(easy);
     complete(s, WALLARM_ETIMEOUT, "deadline passed before the message was sent");
     return;
   }
-  long remaining_ms = static_cast<long>((s->deadline_us - now + 999) / 1000);
   s->answer.clear();
-  s->answer_too_big = false;
+  s->resent = false;
   s->verdict.latency_us = now;  // start of the round trip, until completion
-  const Outgoing& out = s->out;
-  if (out.no_body) {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, out.body.data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(out.body.size()));
-  }
-  if (out.method == "HEAD")
-    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);  // curl then reads no answer body
-  else if (!out.method.empty())
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, out.method.c_str());
-  // Sent as is: no dot-segment removal, no '#' taken for a fragment.
-  if (!out.target.empty()) curl_easy_setopt(easy, CURLOPT_REQUEST_TARGET, out.target.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, out.outer);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, remaining_ms);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_answer_bytes);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, s);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, s);
-  if (curl_multi_add_handle(multi_, easy) != CURLM_OK) {
-    t->return_handle(easy);
-    complete(s, WALLARM_EINTERNAL, "curl_multi_add_handle failed");
+  if (!put_on_connection(t, s, now)) {
+    complete(s, WALLARM_ENOMEM, "cannot open a connection");
     return;
   }
-  s->easy = easy;
   track(s);
   ++t->in_flight;
   if (is_async(s)) ++t->async_in_flight;
@@ -730,55 +700,286 @@ void Engine::start_transfer(Target* t, Slot* s) {
   t->stats.bump(t->stats.sent, s->is_batch ? s->parts.size() : 1);
   t->stats.bump(t->stats.bytes_sent, s->out.body.size());
   if (s->is_probe) t->stats.bump(t->stats.health_probes);
+  if (!s->conn->connecting()) write_request(s->conn);
 }
 
-void Engine::on_transfer_done(CURL* easy, CURLcode rc) {
-  Slot* s = nullptr;
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&s));
-  Target* t = s->target;
-  long status = 0, os_errno = 0, new_conns = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-  curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &new_conns);
+// Gives s an idle connection, or a new one; the request is framed on it.
+// False when out of memory.
+bool Engine::put_on_connection(Target* t, Slot* s, uint64_t now) {
+  Connection* c = take_idle(t, now);
+  try {
+    if (c == nullptr) c = open_connection(t, s->deadline_us, now);
+    if (c != nullptr) {
+      c->wire.clear();
+      frame_head(s->out, t->config.address, c->wire);
+      c->body_in_wire = s->out.body.size() <= kBodyInWire;
+      if (c->body_in_wire) c->wire.append(s->out.body.data(), s->out.body.size());
+    }
+  } catch (...) {
+    if (c != nullptr) close_connection(c);
+    c = nullptr;
+  }
+  if (c == nullptr) return false;
+  c->slot = s;
+  s->conn = c;
+  c->wire_sent = c->body_sent = 0;
+  c->body_decided = false;
+  c->answer.reset(s->out.method == "HEAD");
+  return true;
+}
+
+// The warmest idle connection that is neither too old nor idle too long.
+Connection* Engine::take_idle(Target* t, uint64_t now) {
+  const uint64_t max_age = uint64_t{t->config.max_conn_age_s} * 1000000;
+  const uint64_t max_idle = uint64_t{t->config.idle_timeout_s} * 1000000;
+  while (!t->idle.empty()) {
+    Connection* c = t->idle.back();
+    t->idle.pop_back();
+    if (now - c->opened_us < max_age && now - c->idle_since_us < max_idle) {
+      t->stats.bump(t->stats.conn_reused);
+      return c;
+    }
+    close_connection(c);
+  }
+  return nullptr;
+}
+
+Connection* Engine::open_connection(Target* t, uint64_t deadline_us, uint64_t now) {
+  t->connections.reserve(t->connections.size() + 1);
+  closed_.reserve(closed_.size() + t->connections.size() + 1);
+  auto c = std::make_unique<Connection>(t, epoll_fd_);
+  CURL* easy = t->new_handle();
+  long timeout_ms = static_cast<long>((deadline_us - now + 999) / 1000);
+  if (!c->connect(multi_, easy, timeout_ms, now)) return nullptr;  // c frees easy
+  t->connections.push_back(std::move(c));
+  return t->connections.back().get();
+}
+
+void Engine::on_connect_done(Connection* c, CURLcode rc) {
+  if (rc == CURLE_OK && c->on_connected()) {
+    c->target->stats.bump(c->target->stats.conn_opened);
+    if (c->slot != nullptr) write_request(c);
+    return;
+  }
+  int32_t code = code_from_curl(rc == CURLE_OK ? CURLE_COULDNT_CONNECT : rc, c->os_errno(), false);
+  char detail[128];
+  std::snprintf(detail, sizeof detail, "%s (curl: %s)", code_message(code),
+                curl_easy_strerror(rc));
+  exchange_failed(c, code, detail, false);
+}
+
+// Writes what is left of the request; the rest when the socket can take it.
+void Engine::write_request(Connection* c) {
+  const Buffer& body = c->slot->out.body;
+  for (;;) {
+    const char* p;
+    size_t left;
+    if (c->wire_sent < c->wire.size()) {
+      p = c->wire.data() + c->wire_sent;
+      left = c->wire.size() - c->wire_sent;
+    } else if (!c->body_in_wire && c->body_sent < body.size()) {
+      p = body.data() + c->body_sent;
+      left = body.size() - c->body_sent;
+    } else {
+      c->want_write(false);
+      return;
+    }
+    size_t n = 0;
+    CURLcode rc = c->send(p, left, &n);
+    if (rc == CURLE_AGAIN) {
+      c->want_write(true);
+      return;
+    }
+    if (rc != CURLE_OK) {
+      exchange_failed(c, WALLARM_ECONNRESET,
+                      "connection to the node reset or closed early (sending)", true);
+      return;
+    }
+    (c->wire_sent < c->wire.size() ? c->wire_sent : c->body_sent) += n;
+  }
+}
+
+void Engine::on_connection_event(Connection* c, uint32_t events) {
+  if (c->connecting()) return;
+  if (c->slot == nullptr) {
+    // Idle: the node closed it, or said something unasked. Either way it
+    // cannot carry another message.
+    close_connection(c);
+    return;
+  }
+  if (events & EPOLLOUT) {
+    write_request(c);
+    if (c->closed()) return;
+  }
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_answer(c);
+}
+
+// Reads what has arrived of the answer; completes the message at its end.
+void Engine::read_answer(Connection* c) {
+  char buf[16 * 1024];
+  for (;;) {
+    size_t got = 0;
+    CURLcode rc = c->recv(buf, sizeof buf, &got);
+    if (rc == CURLE_AGAIN) return;
+    if (rc != CURLE_OK) {
+      exchange_failed(c, WALLARM_ECONNRESET, "connection to the node reset or closed early", true);
+      return;
+    }
+    AnswerParser& a = c->answer;
+    AnswerParser::Step step;
+    if (got == 0) {
+      step = a.eof();
+    } else {
+      size_t at = 0;
+      do {
+        size_t used = 0;
+        step = a.feed(buf + at, got - at, &used);
+        at += used;
+        if (a.head_done() && !c->body_decided) {
+          c->body_decided = true;
+          // The body is kept only where a verdict is decoded from it: a
+          // request with a waiter, answered 2xx or 403. Others are read
+          // and dropped, so a large error page is an ESTATUS.
+          Slot* s = c->slot;
+          int status = a.status();
+          if (s->type == WALLARM_MSG_REQUEST && s->has_ticket && !s->is_batch &&
+              (status == 403 || (status >= 200 && status <= 299)))
+            a.keep_body(&s->answer, c->target->answer_limit, kJsonPadding);
+        }
+      } while (step == AnswerParser::Step::more && at < got);
+      // Bytes after the answer: the node's mistake; the connection is done.
+      if (step == AnswerParser::Step::done && at < got) c->messages = UINT32_MAX;
+    }
+    if (step == AnswerParser::Step::done) {
+      exchange_done(c);
+      return;
+    }
+    if (step == AnswerParser::Step::error) {
+      if (a.too_big()) {
+        exchange_failed(c, WALLARM_ETOOBIG, "node answer body over the answer limit", false);
+      } else if (got == 0) {
+        exchange_failed(c, WALLARM_ECONNRESET, a.error(), true);
+      } else {
+        char detail[128];
+        std::snprintf(detail, sizeof detail, "node answer is not valid HTTP/1.x: %s", a.error());
+        exchange_failed(c, WALLARM_EPROTO, detail, false);
+      }
+      return;
+    }
+    if (got == 0) return;  // cannot happen: eof() is done or error
+  }
+}
+
+// Takes the message off c (still counted in flight).
+Slot* Engine::detach(Connection* c) noexcept {
+  Slot* s = c->slot;
+  c->slot = nullptr;
+  if (s != nullptr) s->conn = nullptr;
+  return s;
+}
+
+void Engine::close_connection(Connection* c) noexcept {
+  Target* t = c->target;
+  detach(c);
+  c->close();
+  auto idle = std::find(t->idle.begin(), t->idle.end(), c);
+  if (idle != t->idle.end()) t->idle.erase(idle);
+  for (auto& owned : t->connections) {
+    if (owned.get() != c) continue;
+    closed_.push_back(std::move(owned));  // capacity reserved when it opened
+    owned = std::move(t->connections.back());
+    t->connections.pop_back();
+    break;
+  }
+}
+
+// The message on c failed. A kept-alive connection the node closed before
+// answering anything gets the message again on a new connection, once, as
+// curl does: a node may close an idle connection just as it is reused.
+void Engine::exchange_failed(Connection* c, int32_t code, const char* detail, bool may_resend) {
+  Target* t = c->target;
+  Slot* s = c->slot;
+  bool reused = c->messages > 0;
+  bool answered = c->answer.started();
+  close_connection(c);
+  if (s == nullptr) return;
+  uint64_t now = now_us();
+  if (may_resend && reused && !answered && !s->resent && now < s->deadline_us) {
+    s->resent = true;
+    s->answer.clear();
+    if (put_on_connection(t, s, now)) {
+      if (!s->conn->connecting()) write_request(s->conn);
+      return;
+    }
+  }
   untrack(s);
-  curl_multi_remove_handle(multi_, easy);
-  t->return_handle(easy);
   --t->in_flight;
   if (is_async(s)) --t->async_in_flight;
   t->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  if (new_conns > 0)
-    t->stats.bump(t->stats.conn_opened, static_cast<uint64_t>(new_conns));
-  else if (rc == CURLE_OK)
-    t->stats.bump(t->stats.conn_reused);
-
-  uint64_t now = now_us();
-  uint64_t round_trip = now - s->verdict.latency_us;
-  s->verdict.latency_us = now - s->submitted_us;
-  if (rc != CURLE_OK) {
-    int32_t code = code_from_curl(rc, os_errno, s->answer_too_big);
-    char detail[128];
-    std::snprintf(detail, sizeof detail, "%s (curl: %s)", code_message(code),
-                  curl_easy_strerror(rc));
-    complete(s, code, detail, /*from_node=*/true);
-  } else {
-    t->stats.record_latency(round_trip);
-    s->verdict.http_status = static_cast<int32_t>(status);
-    if (s->is_batch) {
-      on_batch_done(s, status);
-    } else if (s->type == WALLARM_MSG_REQUEST && s->has_ticket) {
-      decode_verdict(static_cast<int>(status), s->answer.data(), s->answer.size(),
-                     s->answer.capacity(), parser_, s->verdict);
-      if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
-      complete(s, s->verdict.code, s->verdict.detail, true);
-    } else if (s->out.only_200 ? status == 200 : status == 403 || (status >= 200 && status <= 299)) {
-      complete(s, WALLARM_OK, nullptr, true);
-    } else {
-      char detail[64];
-      std::snprintf(detail, sizeof detail, "node answered HTTP %ld", status);
-      complete(s, WALLARM_ESTATUS, detail, true);
-    }
-  }
+  complete(s, code, detail, /*from_node=*/true);
   pump(t);
+}
+
+// The node answered the message on c.
+void Engine::exchange_done(Connection* c) {
+  Target* t = c->target;
+  long status = c->answer.status();
+  bool keep = c->answer.keep_alive() && c->messages != UINT32_MAX;
+  Slot* s = detach(c);
+  if (keep) {
+    ++c->messages;
+    c->idle_since_us = now_us();
+    c->want_write(false);
+    t->idle.push_back(c);  // capacity: at most as many as connections
+  } else {
+    close_connection(c);
+  }
+  untrack(s);
+  --t->in_flight;
+  if (is_async(s)) --t->async_in_flight;
+  t->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  uint64_t now = now_us();
+  t->stats.record_latency(now - s->verdict.latency_us);
+  s->verdict.latency_us = now - s->submitted_us;
+  s->verdict.http_status = static_cast<int32_t>(status);
+  on_answer(s, status);
+  pump(t);
+}
+
+void Engine::on_answer(Slot* s, long status) {
+  Target* t = s->target;
+  if (s->is_batch) {
+    on_batch_done(s, status);
+  } else if (s->type == WALLARM_MSG_REQUEST && s->has_ticket) {
+    decode_verdict(static_cast<int>(status), s->answer.data(), s->answer.size(),
+                   s->answer.capacity(), parser_, s->verdict);
+    if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
+    complete(s, s->verdict.code, s->verdict.detail, true);
+  } else if (s->out.only_200 ? status == 200 : status == 403 || (status >= 200 && status <= 299)) {
+    complete(s, WALLARM_OK, nullptr, true);
+  } else {
+    char detail[64];
+    std::snprintf(detail, sizeof detail, "node answered HTTP %ld", status);
+    complete(s, WALLARM_ESTATUS, detail, true);
+  }
+}
+
+// Messages on a connection past their deadline fail; their connections
+// close, as an answer may still come on them.
+void Engine::expire_flying(uint64_t now) {
+  uint64_t next = 0;
+  for (size_t i = 0; i < flying_.size();) {
+    Slot* s = flying_[i];
+    if (s->deadline_us > now) {
+      if (next == 0 || s->deadline_us < next) next = s->deadline_us;
+      ++i;
+      continue;
+    }
+    // Fails s and takes it out of flying_ (the last one moves to i).
+    exchange_failed(s->conn, WALLARM_ETIMEOUT,
+                    "node did not answer within the deadline", false);
+  }
+  flying_check_us_ = next;
 }
 
 // A batch the node answered. A node that does not know batches refuses
@@ -990,8 +1191,7 @@ void Engine::shutdown_all() {
   while (!flying_.empty()) {
     Slot* s = flying_.back();
     untrack(s);
-    curl_multi_remove_handle(multi_, s->easy);
-    s->target->return_handle(s->easy);
+    close_connection(s->conn);
     --s->target->in_flight;
     if (is_async(s)) --s->target->async_in_flight;
     s->target->stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -1014,6 +1214,8 @@ void Engine::shutdown_all() {
 void Engine::track(Slot* s) {
   s->flying_index = flying_.size();
   flying_.push_back(s);
+  if (flying_check_us_ == 0 || s->deadline_us < flying_check_us_)
+    flying_check_us_ = s->deadline_us;
 }
 
 void Engine::untrack(Slot* s) noexcept {

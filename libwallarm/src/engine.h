@@ -1,7 +1,8 @@
 #pragma once
 // The engine: one thread per process that owns every connection to the
-// nodes (curl multi driven by epoll), the pending-message slots and the
-// notification socket. Callers only serialize, enqueue and collect.
+// nodes (opened by curl's multi handle, then driven by its own epoll loop),
+// the pending-message slots and the notification socket. Callers only
+// serialize, enqueue and collect.
 #include <curl/curl.h>
 #include <simdjson.h>
 #include <sys/epoll.h>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "connection.h"
 #include "message.h"
 #include "notify.h"
 #include "slots.h"
@@ -69,8 +71,21 @@ class Engine {
   Slot* take_carrier(Target* t);
   void recycle_carrier(Slot* b) noexcept;
   void start_transfer(Target* t, Slot* s);
-  void on_transfer_done(CURL* easy, CURLcode rc);
+  bool put_on_connection(Target* t, Slot* s, uint64_t now);
+  Connection* take_idle(Target* t, uint64_t now);
+  Connection* open_connection(Target* t, uint64_t deadline_us, uint64_t now);
+  void take_connects();
+  void on_connect_done(Connection* c, CURLcode rc);
+  void write_request(Connection* c);
+  void read_answer(Connection* c);
+  void on_connection_event(Connection* c, uint32_t events);
+  void exchange_failed(Connection* c, int32_t code, const char* detail, bool may_resend);
+  void exchange_done(Connection* c);
+  void on_answer(Slot* s, long status);
   void on_batch_done(Slot* b, long status);
+  Slot* detach(Connection* c) noexcept;
+  void close_connection(Connection* c) noexcept;
+  void expire_flying(uint64_t now);
   void complete(Slot* s, int32_t code, const char* detail, bool from_node = false);
   void judge_node(Target* t, bool probe, int32_t code, bool from_node);
   void settle_message(Slot* s, int32_t code, const char* detail);
@@ -123,12 +138,14 @@ class Engine {
   int wake_fd_ = -1;
   CURLM* multi_ = nullptr;
   uint64_t curl_timer_us_ = 0;    // 0 = none
+  uint64_t flying_check_us_ = 0;  // earliest deadline on a connection; 0 = none
   uint64_t queue_check_us_ = 0;   // earliest queued deadline; 0 = none
   uint64_t linger_us_ = 0;        // a lone message without a waiter goes then; 0 = none
   bool reader_wants_out_ = false; // reader watched for writability
   uint64_t listen_rearm_us_ = 0;  // listener set aside until then; 0 = watched
   std::vector<Slot*> taken_;      // inbox swapped out, reused
   std::vector<Slot*> flying_;     // on a connection now
+  std::vector<std::unique_ptr<Connection>> closed_;  // freed after this turn's events
   simdjson::ondemand::parser parser_;
   std::thread thread_;
 };

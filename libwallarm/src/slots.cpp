@@ -37,7 +37,8 @@ void SlotTable::release(Slot* slot) noexcept {
   slot->out.body.shrink_if_over(kKeepBufferBytes);
   slot->answer.clear();
   slot->answer.shrink_if_over(kKeepBufferBytes);
-  slot->answer_too_big = false;
+  slot->resent = false;
+  slot->conn = nullptr;
   slot->target = nullptr;
   slot->has_ticket = slot->is_probe = false;
   std::lock_guard<std::mutex> lock(mu_);

@@ -17,6 +17,7 @@
 
 namespace wallarm {
 
+class Connection;
 struct Target;
 
 enum SlotState : uint32_t { kSlotFree, kSlotPending, kSlotDone, kSlotClaimed, kSlotSending };
@@ -47,10 +48,10 @@ struct Slot {
   Outgoing out;
 
   // Engine thread while in flight.
-  CURL* easy = nullptr;
+  Connection* conn = nullptr;  // the connection it is on
   size_t flying_index = 0;
+  bool resent = false;         // sent again after a kept-alive connection died
   Buffer answer;
-  bool answer_too_big = false;
 
   // Written by the engine before the slot becomes done.
   wallarm_verdict_t verdict{};

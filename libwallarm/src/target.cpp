@@ -6,6 +6,7 @@
 #include <new>
 #include <string_view>
 
+#include "engine.h"
 #include "sized_struct.h"
 
 namespace wallarm {
@@ -13,7 +14,7 @@ namespace {
 
 // Checks the URL and takes its path, without the trailing '/', as the
 // prefix of mirror and multipart request-targets.
-bool url_ok(const char* url, int32_t format, std::string* path_prefix, std::string* err) {
+bool url_ok(const char* url, int32_t format, TargetConfig* out, std::string* err) {
   CURLU* u = curl_url();
   if (u == nullptr) throw std::bad_alloc();
   char* scheme = nullptr;
@@ -37,8 +38,13 @@ bool url_ok(const char* url, int32_t format, std::string* path_prefix, std::stri
            "and query follow the URL's path";
     ok = false;
   } else {
-    *path_prefix = path;
-    while (!path_prefix->empty() && path_prefix->back() == '/') path_prefix->pop_back();
+    out->path_prefix = path;
+    while (!out->path_prefix.empty() && out->path_prefix.back() == '/')
+      out->path_prefix.pop_back();
+    if (!node_address_of(u, &out->address)) {
+      curl_url_cleanup(u);
+      throw std::bad_alloc();
+    }
   }
   for (char* part : {scheme, host, path, query, fragment}) curl_free(part);
   curl_url_cleanup(u);
@@ -98,7 +104,7 @@ int32_t parse_target_config(const wallarm_target_config_t& given, TargetConfig& 
     *err = "url: required";
     return WALLARM_EINVAL;
   }
-  if (!url_ok(c.url, c.format, &out.path_prefix, err)) return WALLARM_EINVAL;
+  if (!url_ok(c.url, c.format, &out, err)) return WALLARM_EINVAL;
   bool has_health_path = c.health_path != nullptr && c.health_path[0] != '\0';
   if (has_health_path && !health_path_ok(c.health_path, err)) return WALLARM_EINVAL;
   constexpr uint32_t kMaxBody = 1u << 30;
@@ -137,23 +143,15 @@ int32_t parse_target_config(const wallarm_target_config_t& given, TargetConfig& 
 }
 
 Target::~Target() {
-  for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
+  // A forked child shares its parent's connections: it forgets them, since
+  // closing a TLS connection writes on the parent's stream.
+  if (engine != nullptr && engine->forked())
+    for (auto& c : connections) c->abandon();
 }
 
-CURL* Target::take_handle() {
-  CURL* easy;
-  if (!idle_handles.empty()) {
-    easy = idle_handles.back();
-    idle_handles.pop_back();
-    // libcurl 7.88 counts, over a handle's whole life, how often it resent a
-    // message after a kept-alive connection died: after 5, the next such
-    // death is an error instead of a resend. A reset clears the count
-    // (about 0.6 us).
-    curl_easy_reset(easy);
-  } else {
-    easy = curl_easy_init();
-    if (easy == nullptr) throw std::bad_alloc();
-  }
+CURL* Target::new_handle() const {
+  CURL* easy = curl_easy_init();
+  if (easy == nullptr) throw std::bad_alloc();
   curl_easy_setopt(easy, CURLOPT_URL, config.url.c_str());
   // CURLOPT_PROTOCOLS_STR is libcurl 7.85; Ubuntu 22.04 (Kong 3.4 to 3.8
   // images) has 7.81, which only has the bit mask.
@@ -173,11 +171,7 @@ CURL* Target::take_handle() {
   // The node is reached directly: *_proxy variables of the gateway's
   // environment must not reroute inspection traffic.
   curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXLIFETIME_CONN, static_cast<long>(config.max_conn_age_s));
-  curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, static_cast<long>(config.idle_timeout_s));
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, config.tls_verify ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, config.tls_verify ? 2L : 0L);
   if (!config.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config.ca_file.c_str());

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "breaker.h"
+#include "connection.h"
+#include "http_request.h"
 #include "slots.h"
 #include "stats.h"
 #include "wallarm.h"
@@ -34,6 +36,7 @@ struct TargetConfig {
   int32_t format = WALLARM_FORMAT_MIRROR;
   std::string health_path;  // "" = v1 health messages
   std::string path_prefix;  // the URL's path without its trailing '/'
+  NodeAddress address;      // what a request head takes from the URL
 };
 
 void default_target_config(wallarm_target_config_t& cfg) noexcept;
@@ -54,9 +57,8 @@ struct Target {
   uint32_t body_limit(int32_t type) const noexcept {
     return type == WALLARM_MSG_RESPONSE ? config.response_body_limit : config.request_body_limit;
   }
-  // A handle with this target's options set, from the pool or new.
-  CURL* take_handle();
-  void return_handle(CURL* easy) noexcept { idle_handles.push_back(easy); }
+  // A new handle with this target's connection options set.
+  CURL* new_handle() const;
 
   Engine* engine = nullptr;
   const TargetConfig config;
@@ -73,7 +75,8 @@ struct Target {
   uint32_t in_flight = 0;
   uint32_t async_in_flight = 0;   // fire-and-forget transfers (single or batch)
   uint64_t batch_refused_us = 0;  // the node refused a batch then; 0 = never
-  std::vector<CURL*> idle_handles;
+  std::vector<std::unique_ptr<Connection>> connections;  // open or opening
+  std::vector<Connection*> idle;  // connected, no message on it; the last is the warmest
   std::vector<std::unique_ptr<Slot>> carriers;  // batch carriers, created on first use
   std::vector<Slot*> idle_carriers;
 };

@@ -1006,3 +1006,90 @@ TEST_CASE("transport: a node error keeps its own detail in the verdict") {
   CHECK(v.code == WALLARM_ESTATUS);
   CHECK(std::string(v.detail) == "node answered HTTP 404");
 }
+
+namespace {
+
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("transport: a node that closes kept-alive connections unannounced costs no error") {
+  // The answer says nothing of closing; the node closes right after it. A
+  // message may go out on such a connection before its end is seen: it is
+  // sent again, once, on a new connection.
+  Server node([](const Request&) {
+    Reply r;
+    r.fault = Fault::raw;
+    r.raw = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    r.close_after = true;
+    return r;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  for (int i = 0; i < 50; ++i) CHECK(inspect(t, msg).code == WALLARM_OK);
+  auto s = eng.stats(t);
+  CHECK(s.passed == 50);
+  CHECK(s.err_reset == 0);
+  CHECK(node.request_count() == 50);
+}
+
+TEST_CASE("transport: chunked and close-delimited verdicts are read whole") {
+  const std::string verdict = R"({"action":"block","attacks":[{"type":"sqli"}]})";
+  for (const std::string& raw :
+       {"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n" + verdict.substr(0, 5) +
+            "\r\n" + [&] {
+              char size[16];
+              std::snprintf(size, sizeof size, "%zx", verdict.size() - 5);
+              return std::string(size);
+            }() + "\r\n" + verdict.substr(5) + "\r\n0\r\n\r\n",
+        "HTTP/1.0 403 Forbidden\r\n\r\n" + verdict}) {
+    CAPTURE(raw);
+    Server node([&](const Request&) {
+      Reply r;
+      r.fault = Fault::raw;
+      r.raw = raw;
+      r.close_after = raw.rfind("HTTP/1.0", 0) == 0;
+      return r;
+    });
+    Engine eng;
+    auto* t = eng.target(node.url());
+    Message msg;
+    for (int i = 0; i < 3; ++i) {
+      auto v = inspect(t, msg);
+      CHECK(v.code == WALLARM_OK);
+      CHECK(v.action == WALLARM_BLOCK);
+      CHECK(v.attack_count == 1);
+    }
+  }
+}
+
+TEST_CASE("transport: connections closed by either side leave no descriptor behind") {
+  Server node([](const Request& r) {
+    Reply reply;
+    reply.close_after = r.header("X-Wallarm-Request-Id") == "close";
+    return reply;
+  });
+  Engine eng;
+  auto* t = eng.target(node.url(), [](wallarm_target_config_t& c) { c.max_connections = 8; });
+  Message msg;
+  CHECK(inspect(t, msg).code == WALLARM_OK);  // the engine's own descriptors are open now
+  eng.stats(t);
+  const size_t before = open_descriptors();
+  Message closing;
+  closing.id = "close";
+  std::vector<uint64_t> tickets(8);
+  for (int round = 0; round < 20; ++round) {
+    for (auto& tk : tickets)
+      REQUIRE(wallarm_submit(t, (round % 2 ? closing : msg).get(), 0, 5000, &tk) == WALLARM_OK);
+    for (auto tk : tickets) CHECK(eng.wait(tk).code == WALLARM_OK);
+  }
+  // The server closes its ends on its own threads: wait for it to settle.
+  wait_until([&] { return node.open_connections() <= 8; }, 5000, 5);
+  CHECK(open_descriptors() <= before + 8);
+  CHECK(eng.stats(t).conn_opened >= 10);
+}
