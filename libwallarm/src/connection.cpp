@@ -1,11 +1,16 @@
 #include "connection.h"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 namespace wallarm {
 
-bool Connection::connect(CURLM* multi, CURL* easy, long timeout_ms, uint64_t now) noexcept {
+bool Connection::connect(CURLM* multi, CURL* easy, bool tls, long timeout_ms,
+                         uint64_t now) noexcept {
   easy_ = easy;
+  tls_ = tls;
   opened_us = now;
   curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
   curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -20,6 +25,14 @@ bool Connection::on_connected() noexcept {
   connecting_ = false;
   curl_easy_getinfo(easy_, CURLINFO_ACTIVESOCKET, &fd_);
   if (fd_ == CURL_SOCKET_BAD) return false;
+  // curl's first send attaches the connection to its handle. Over TLS that
+  // is the request, written at once; a plain connection, written with
+  // send(2), is attached by an empty one (which says CURLE_AGAIN).
+  if (!tls_) {
+    size_t none = 0;
+    CURLcode rc = curl_easy_send(easy_, "", 0, &none);
+    if (rc != CURLE_OK && rc != CURLE_AGAIN) return false;
+  }
   watch(EPOLLIN, true);
   return true;
 }
@@ -32,12 +45,28 @@ long Connection::os_errno() const noexcept {
 
 CURLcode Connection::send(const char* p, size_t n, size_t* sent) noexcept {
   *sent = 0;
-  return curl_easy_send(easy_, p, n, sent);
+  if (tls_) return curl_easy_send(easy_, p, n, sent);
+  ssize_t r;
+  do r = ::send(fd_, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    *sent = static_cast<size_t>(r);
+    return CURLE_OK;
+  }
+  return errno == EAGAIN || errno == EWOULDBLOCK ? CURLE_AGAIN : CURLE_SEND_ERROR;
 }
 
 CURLcode Connection::recv(char* p, size_t n, size_t* got) noexcept {
   *got = 0;
-  return curl_easy_recv(easy_, p, n, got);
+  if (tls_) return curl_easy_recv(easy_, p, n, got);
+  ssize_t r;
+  do r = ::recv(fd_, p, n, MSG_DONTWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    *got = static_cast<size_t>(r);
+    return CURLE_OK;
+  }
+  return errno == EAGAIN || errno == EWOULDBLOCK ? CURLE_AGAIN : CURLE_RECV_ERROR;
 }
 
 void Connection::want_write(bool on) noexcept {

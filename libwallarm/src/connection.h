@@ -1,11 +1,14 @@
 #pragma once
 // One keep-alive connection to a node. libcurl opens it (resolution,
 // connect, TLS, with CURLOPT_CONNECT_ONLY on the engine's multi handle);
-// the engine then writes framed requests and reads answers on it with
-// curl_easy_send and curl_easy_recv, watching its socket in its own epoll
-// set. The handle stays in the multi until the connection closes: removing
-// it is what closes a connect-only connection, and once a message was sent
-// on it curl counts it in use, so its cache never closes or lends it.
+// then framed requests and answers go over it with curl_easy_send and
+// curl_easy_recv when it is TLS, and with send(2) and recv(2) on its socket
+// when it is plain TCP, where curl would add nothing but a search of its
+// connection cache per call. Its socket is watched in the engine's own
+// epoll set. The handle stays in the multi until the connection closes:
+// removing it is what closes a connect-only connection; and the connection
+// is attached to its handle as soon as it is up, so curl counts it in use
+// and its cache never closes or lends it.
 #include <curl/curl.h>
 
 #include <cstdint>
@@ -27,7 +30,7 @@ class Connection {
 
   // Starts connecting on multi, within timeout_ms; easy is the connection's
   // from now on. False: curl refused to start.
-  bool connect(CURLM* multi, CURL* easy, long timeout_ms, uint64_t now) noexcept;
+  bool connect(CURLM* multi, CURL* easy, bool tls, long timeout_ms, uint64_t now) noexcept;
   bool connecting() const noexcept { return connecting_; }
   // curl finished connecting: true when the connection is up and watched.
   bool on_connected() noexcept;
@@ -69,6 +72,7 @@ class Connection {
   CURLM* multi_ = nullptr;
   CURL* easy_ = nullptr;
   curl_socket_t fd_ = CURL_SOCKET_BAD;
+  bool tls_ = false;
   bool connecting_ = false;
   bool watching_out_ = false;
 };

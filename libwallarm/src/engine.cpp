@@ -750,7 +750,7 @@ Connection* Engine::open_connection(Target* t, uint64_t deadline_us, uint64_t no
   auto c = std::make_unique<Connection>(t, epoll_fd_);
   CURL* easy = t->new_handle();
   long timeout_ms = static_cast<long>((deadline_us - now + 999) / 1000);
-  if (!c->connect(multi_, easy, timeout_ms, now)) return nullptr;  // c frees easy
+  if (!c->connect(multi_, easy, t->config.tls, timeout_ms, now)) return nullptr;  // c frees easy
   t->connections.push_back(std::move(c));
   return t->connections.back().get();
 }

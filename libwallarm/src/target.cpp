@@ -38,6 +38,7 @@ bool url_ok(const char* url, int32_t format, TargetConfig* out, std::string* err
            "and query follow the URL's path";
     ok = false;
   } else {
+    out->tls = std::string(scheme) == "https";
     out->path_prefix = path;
     while (!out->path_prefix.empty() && out->path_prefix.back() == '/')
       out->path_prefix.pop_back();

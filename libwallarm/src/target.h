@@ -37,6 +37,7 @@ struct TargetConfig {
   std::string health_path;  // "" = v1 health messages
   std::string path_prefix;  // the URL's path without its trailing '/'
   NodeAddress address;      // what a request head takes from the URL
+  bool tls = false;          // https
 };
 
 void default_target_config(wallarm_target_config_t& cfg) noexcept;
