@@ -280,15 +280,66 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   if (s->out.escaped != 0) t->stats.bump(t->stats.escaped);
   if (s->out.reshaped) t->stats.bump(t->stats.reshaped);
   t->stats.bump(t->stats.submitted);
-  t->stats.queued.fetch_add(1, std::memory_order_relaxed);  // until it gets a connection
   t->pending.fetch_add(1, std::memory_order_relaxed);
   if (ticket != nullptr) *ticket = s->ticket();
+  if (place(t, s)) return WALLARM_OK;
+  t->stats.queued.fetch_add(1, std::memory_order_relaxed);  // until it gets a connection
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     inbox_.push_back(s);  // capacity reserved: slots are bounded
   }
   wake();
   return WALLARM_OK;
+}
+
+// The submitting thread writes s itself on an idle connection when it can:
+// plain TCP, no body file to read, not a message that waits to share a
+// batch. The write never waits; what the socket does not take now, the
+// engine writes later. The engine learns of s through the inbox without a
+// wake-up: it looks there before it next waits, and when the connection
+// has news. Only a deadline earlier than the engine's next wake-up, or a
+// write that did not finish, wakes it.
+bool Engine::place(Target* t, Slot* s) {
+  if (t->config.tls || s->out.file_fd >= 0 || (!s->has_ticket && t->batches())) return false;
+  uint64_t now = now_us();
+  Connection* c = lend_idle(t, now);
+  if (c == nullptr) return false;
+  std::unique_lock<std::mutex> io(c->io_mu);
+  try {
+    if (finish_body(s->out) != WALLARM_OK) throw std::bad_alloc();
+    frame_on(c, s);
+  } catch (...) {
+    c->slot = nullptr;
+    s->conn = nullptr;
+    std::lock_guard<std::mutex> lock(t->idle_mu);
+    c->with_caller.store(false);
+    t->idle.push_back(c);
+    return false;
+  }
+  s->verdict.latency_us = now;  // start of the round trip, until completion
+  s->placed = true;
+  const Connection::Write wrote = write_some(c);
+  c->caller_write = wrote;
+  const uint64_t deadline = s->deadline_us;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_.push_back(s);  // capacity reserved: slots are bounded
+  }
+  placed_pending_.store(true);
+  io.unlock();  // c and s are the engine's from here
+  const uint64_t until = sleep_until_us_.load();
+  if (wrote != Connection::Write::done || (until != 0 && deadline < until)) wake();
+  return true;
+}
+
+// An idle connection for a submitting thread, if a fresh one is there.
+Connection* Engine::lend_idle(Target* t, uint64_t now) noexcept {
+  std::lock_guard<std::mutex> lock(t->idle_mu);
+  if (t->idle.empty() || !fresh(*t, *t->idle.back(), now)) return nullptr;
+  Connection* c = t->idle.back();
+  t->idle.pop_back();
+  c->with_caller.store(true);
+  return c;
 }
 
 EncodeOptions Engine::encode_options(const Target& t, uint32_t flags, int32_t type) const noexcept {
@@ -469,7 +520,18 @@ void Engine::run() noexcept {
 }
 
 void Engine::turn(epoll_event* events, int max_events) {
-  int n = epoll_wait(epoll_fd_, events, max_events, next_timeout_ms(now_us()));
+  // A submitting thread that placed a message wakes the engine only when
+  // its deadline comes before this; so the engine says when it will wake,
+  // then looks once more for placed messages before it waits.
+  uint64_t now = now_us();
+  int timeout = next_timeout_ms(now);
+  if (timeout > 0) {
+    sleep_until_us_.store(now + uint64_t(timeout) * 1000);
+    if (placed_pending_.load()) timeout = 0;
+  }
+  int n = epoll_wait(epoll_fd_, events, max_events, timeout);
+  sleep_until_us_.store(0);
+  if (placed_pending_.exchange(false)) take_inbox();
   int running = 0;
   for (int i = 0; i < n; ++i) {
     uint64_t tag = events[i].data.u64;
@@ -498,7 +560,7 @@ void Engine::turn(epoll_event* events, int max_events) {
       if (!c->closed()) on_connection_event(c, events[i].events);
     }
   }
-  uint64_t now = now_us();
+  now = now_us();
   if (curl_timer_us_ != 0 && curl_timer_us_ <= now) {
     curl_timer_us_ = 0;
     curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -538,6 +600,10 @@ void Engine::take_inbox() {
     taken_.swap(inbox_);
   }
   for (Slot* s : taken_) {
+    if (s->placed) {
+      take_placed(s);
+      continue;
+    }
     // pump() may finish and free s at once: nothing of it is read after.
     Target* t = s->target;
     note_deadline(s->deadline_us);
@@ -557,13 +623,15 @@ void Engine::take_inbox() {
 // for many messages without a waiter, and a quiet one sends each about a
 // millisecond late.
 void Engine::pump(Target* t) {
-  while (t->in_flight < t->config.max_connections) {
-    if (t->queue.empty()) {
+  for (;;) {
+    const bool waiter = !t->queue.empty();
+    bool batching = false;
+    if (!waiter) {
       if (t->batch_queue.empty()) return;
       uint64_t now = now_us();
       // Batches are v1's: another format sends each message alone.
-      bool batching = t->batches() &&
-                      (t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs);
+      batching = t->batches() &&
+                 (t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs);
       if (batching && t->batch_queue.size() < kBatchMaxParts) {
         if (t->async_in_flight > 0) return;
         const Slot* first = t->batch_queue.front();
@@ -574,26 +642,54 @@ void Engine::pump(Target* t) {
           return;
         }
       }
-      if (!start_batch(t, batching ? kBatchMaxParts : 1)) return;
+    }
+    // A connection first: an idle one, or room for a new one.
+    Connection* c = take_idle(t, now_us());
+    if (c == nullptr && t->connections.size() >= t->config.max_connections) return;
+    if (!waiter) {
+      if (!start_batch(t, batching ? kBatchMaxParts : 1, c)) return;
       continue;
     }
     Slot* s = t->queue.front();
     t->queue.pop_front();
     t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
     if (s->state() == kSlotClaimed) {
+      give_back(c);
       drop_claimed(s);
       continue;
     }
     if (now_us() >= s->deadline_us) {
+      give_back(c);
       complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
       continue;
     }
     if (int32_t rc = finish_body(s->out); rc != WALLARM_OK) {
+      give_back(c);
       complete(s, rc, rc == WALLARM_EIO ? "request body file shrank or could not be read"
                                         : "cannot rebuild the message");
       continue;
     }
-    start_transfer(t, s);
+    start_transfer(t, s, c);
+  }
+}
+
+// A message its submitting thread wrote on a connection: the engine's now.
+void Engine::take_placed(Slot* s) {
+  Connection* c = s->conn;
+  Target* t = s->target;
+  { std::lock_guard<std::mutex> io(c->io_mu); }  // the thread is done with c
+  c->with_caller.store(false);
+  count_in_flight(t, s);
+  switch (c->caller_write) {
+    case Connection::Write::done:
+      break;
+    case Connection::Write::partial:
+      c->want_write(true);
+      break;
+    case Connection::Write::failed:
+      exchange_failed(c, WALLARM_ECONNRESET,
+                      "connection to the node reset or closed early (sending)", true);
+      break;
   }
 }
 
@@ -610,11 +706,14 @@ void Engine::pump_lingering() {
 }
 
 // Takes up to max_parts messages from the batch queue. One goes as itself;
-// more go in a batch carrier.
+// more go in a batch carrier; on connection c, or a new one when c is null.
 // False when out of memory: the queue then waits for the next turn.
-bool Engine::start_batch(Target* t, size_t max_parts) {
+bool Engine::start_batch(Target* t, size_t max_parts, Connection* c) {
   Slot* b = take_carrier(t);
-  if (b == nullptr) return false;
+  if (b == nullptr) {
+    give_back(c);
+    return false;
+  }
   size_t bytes = 0;
   uint64_t now = now_us();
   while (!t->batch_queue.empty() && b->parts.size() < max_parts) {
@@ -637,7 +736,10 @@ bool Engine::start_batch(Target* t, size_t max_parts) {
   if (b->parts.size() <= 1) {
     Slot* single = b->parts.empty() ? nullptr : b->parts.front();
     recycle_carrier(b);
-    if (single != nullptr) start_transfer(t, single);
+    if (single != nullptr)
+      start_transfer(t, single, c);
+    else
+      give_back(c);
     return true;
   }
   b->submitted_us = now;
@@ -647,10 +749,11 @@ bool Engine::start_batch(Target* t, size_t max_parts) {
     set_batch_outer(b->out, static_cast<uint32_t>(b->parts.size()), batch_tail_.outer);
     for (Slot* s : b->parts) append_batch_part(b->out.body, s->out);
   } catch (...) {
+    give_back(c);
     complete(b, WALLARM_ENOMEM, "cannot build a batch");
     return true;
   }
-  start_transfer(t, b);
+  start_transfer(t, b, c);
   return true;
 }
 
@@ -680,19 +783,26 @@ void Engine::recycle_carrier(Slot* b) noexcept {
   b->target->idle_carriers.push_back(b);  // capacity reserved in take_carrier
 }
 
-void Engine::start_transfer(Target* t, Slot* s) {
+// Sends s on c, or on a new connection when c is null (the caller made
+// sure there is room for one).
+void Engine::start_transfer(Target* t, Slot* s, Connection* c) {
   uint64_t now = now_us();
   if (now >= s->deadline_us) {  // reading a body file may have taken the rest
+    give_back(c);
     complete(s, WALLARM_ETIMEOUT, "deadline passed before the message was sent");
     return;
   }
-  s->answer.clear();
   s->resent = false;
   s->verdict.latency_us = now;  // start of the round trip, until completion
-  if (!put_on_connection(t, s, now)) {
+  if (!put_on_connection(t, s, c, now)) {
     complete(s, WALLARM_ENOMEM, "cannot open a connection");
     return;
   }
+  count_in_flight(t, s);
+  if (!s->conn->connecting()) write_request(s->conn);
+}
+
+void Engine::count_in_flight(Target* t, Slot* s) noexcept {
   track(s);
   ++t->in_flight;
   if (is_async(s)) ++t->async_in_flight;
@@ -700,48 +810,63 @@ void Engine::start_transfer(Target* t, Slot* s) {
   t->stats.bump(t->stats.sent, s->is_batch ? s->parts.size() : 1);
   t->stats.bump(t->stats.bytes_sent, s->out.body.size());
   if (s->is_probe) t->stats.bump(t->stats.health_probes);
-  if (!s->conn->connecting()) write_request(s->conn);
 }
 
-// Gives s an idle connection, or a new one; the request is framed on it.
-// False when out of memory.
-bool Engine::put_on_connection(Target* t, Slot* s, uint64_t now) {
-  Connection* c = take_idle(t, now);
+// Frames s on c, or on a new connection when c is null. False when out of
+// memory (c is closed then).
+bool Engine::put_on_connection(Target* t, Slot* s, Connection* c, uint64_t now) {
   try {
     if (c == nullptr) c = open_connection(t, s->deadline_us, now);
-    if (c != nullptr) {
-      c->wire.clear();
-      frame_head(s->out, t->config.address, c->wire);
-      c->body_in_wire = s->out.body.size() <= kBodyInWire;
-      if (c->body_in_wire) c->wire.append(s->out.body.data(), s->out.body.size());
-    }
+    if (c == nullptr) return false;
+    frame_on(c, s);
+    return true;
   } catch (...) {
     if (c != nullptr) close_connection(c);
-    c = nullptr;
+    return false;
   }
-  if (c == nullptr) return false;
+}
+
+// The request of s on c: framed, and the answer reader made ready.
+void Engine::frame_on(Connection* c, Slot* s) {
+  Target* t = c->target;
+  c->wire.clear();
+  frame_head(s->out, t->config.address, c->wire);
+  c->body_in_wire = s->out.body.size() <= kBodyInWire;
+  if (c->body_in_wire) c->wire.append(s->out.body.data(), s->out.body.size());
+  if (c->messages > 0) t->stats.bump(t->stats.conn_reused);
+  s->answer.clear();
   c->slot = s;
   s->conn = c;
   c->wire_sent = c->body_sent = 0;
   c->body_decided = false;
   c->answer.reset(s->out.method == "HEAD");
-  return true;
+}
+
+bool Engine::fresh(const Target& t, const Connection& c, uint64_t now) noexcept {
+  return now - c.opened_us < uint64_t{t.config.max_conn_age_s} * 1000000 &&
+         now - c.idle_since_us < uint64_t{t.config.idle_timeout_s} * 1000000;
 }
 
 // The warmest idle connection that is neither too old nor idle too long.
 Connection* Engine::take_idle(Target* t, uint64_t now) {
-  const uint64_t max_age = uint64_t{t->config.max_conn_age_s} * 1000000;
-  const uint64_t max_idle = uint64_t{t->config.idle_timeout_s} * 1000000;
-  while (!t->idle.empty()) {
-    Connection* c = t->idle.back();
-    t->idle.pop_back();
-    if (now - c->opened_us < max_age && now - c->idle_since_us < max_idle) {
-      t->stats.bump(t->stats.conn_reused);
-      return c;
+  for (;;) {
+    Connection* c;
+    {
+      std::lock_guard<std::mutex> lock(t->idle_mu);
+      if (t->idle.empty()) return nullptr;
+      c = t->idle.back();
+      t->idle.pop_back();
     }
+    if (fresh(*t, *c, now)) return c;
     close_connection(c);
   }
-  return nullptr;
+}
+
+// An idle connection taken and not used goes back as it was.
+void Engine::give_back(Connection* c) noexcept {
+  if (c == nullptr) return;
+  std::lock_guard<std::mutex> lock(c->target->idle_mu);
+  c->target->idle.push_back(c);  // capacity: at most as many as connections
 }
 
 Connection* Engine::open_connection(Target* t, uint64_t deadline_us, uint64_t now) {
@@ -770,6 +895,22 @@ void Engine::on_connect_done(Connection* c, CURLcode rc) {
 
 // Writes what is left of the request; the rest when the socket can take it.
 void Engine::write_request(Connection* c) {
+  switch (write_some(c)) {
+    case Connection::Write::done:
+      c->want_write(false);
+      break;
+    case Connection::Write::partial:
+      c->want_write(true);
+      break;
+    case Connection::Write::failed:
+      exchange_failed(c, WALLARM_ECONNRESET,
+                      "connection to the node reset or closed early (sending)", true);
+      break;
+  }
+}
+
+// Writes as much of the request as the socket takes now.
+Connection::Write Engine::write_some(Connection* c) noexcept {
   const Buffer& body = c->slot->out.body;
   for (;;) {
     const char* p;
@@ -781,29 +922,36 @@ void Engine::write_request(Connection* c) {
       p = body.data() + c->body_sent;
       left = body.size() - c->body_sent;
     } else {
-      c->want_write(false);
-      return;
+      return Connection::Write::done;
     }
     size_t n = 0;
     CURLcode rc = c->send(p, left, &n);
-    if (rc == CURLE_AGAIN) {
-      c->want_write(true);
-      return;
-    }
-    if (rc != CURLE_OK) {
-      exchange_failed(c, WALLARM_ECONNRESET,
-                      "connection to the node reset or closed early (sending)", true);
-      return;
-    }
+    if (rc == CURLE_AGAIN) return Connection::Write::partial;
+    if (rc != CURLE_OK) return Connection::Write::failed;
     (c->wire_sent < c->wire.size() ? c->wire_sent : c->body_sent) += n;
   }
 }
 
 void Engine::on_connection_event(Connection* c, uint32_t events) {
+  if (c->with_caller.load()) {
+    // Lent to a submitting thread: wait for it to hand the connection back
+    // (it writes without waiting), then take the message it put there.
+    { std::lock_guard<std::mutex> io(c->io_mu); }
+    take_inbox();
+    if (c->closed() || c->with_caller.load()) return;
+  }
   if (c->connecting()) return;
   if (c->slot == nullptr) {
     // Idle: the node closed it, or said something unasked. Either way it
-    // cannot carry another message.
+    // cannot carry another message, unless a thread just borrowed it: its
+    // message will find the connection closed and go again on a new one.
+    {
+      std::lock_guard<std::mutex> lock(c->target->idle_mu);
+      if (c->with_caller.load()) return;
+      auto& idle = c->target->idle;
+      auto at = std::find(idle.begin(), idle.end(), c);
+      if (at != idle.end()) idle.erase(at);  // no thread can borrow it now
+    }
     close_connection(c);
     return;
   }
@@ -847,11 +995,15 @@ void Engine::read_answer(Connection* c) {
             a.keep_body(&s->answer, c->target->answer_limit, kJsonPadding);
         }
       } while (step == AnswerParser::Step::more && at < got);
-      // Bytes after the answer: the node's mistake; the connection is done.
-      if (step == AnswerParser::Step::done && at < got) c->messages = UINT32_MAX;
+      // Bytes after the answer are the node's mistake: the connection is
+      // not used again.
+      if (step == AnswerParser::Step::done) {
+        exchange_done(c, a.keep_alive() && at == got);
+        return;
+      }
     }
     if (step == AnswerParser::Step::done) {
-      exchange_done(c);
+      exchange_done(c, false);
       return;
     }
     if (step == AnswerParser::Step::error) {
@@ -882,8 +1034,11 @@ void Engine::close_connection(Connection* c) noexcept {
   Target* t = c->target;
   detach(c);
   c->close();
-  auto idle = std::find(t->idle.begin(), t->idle.end(), c);
-  if (idle != t->idle.end()) t->idle.erase(idle);
+  {
+    std::lock_guard<std::mutex> lock(t->idle_mu);
+    auto idle = std::find(t->idle.begin(), t->idle.end(), c);
+    if (idle != t->idle.end()) t->idle.erase(idle);
+  }
   for (auto& owned : t->connections) {
     if (owned.get() != c) continue;
     closed_.push_back(std::move(owned));  // capacity reserved when it opened
@@ -906,8 +1061,7 @@ void Engine::exchange_failed(Connection* c, int32_t code, const char* detail, bo
   uint64_t now = now_us();
   if (may_resend && reused && !answered && !s->resent && now < s->deadline_us) {
     s->resent = true;
-    s->answer.clear();
-    if (put_on_connection(t, s, now)) {
+    if (put_on_connection(t, s, take_idle(t, now), now)) {
       if (!s->conn->connecting()) write_request(s->conn);
       return;
     }
@@ -920,16 +1074,16 @@ void Engine::exchange_failed(Connection* c, int32_t code, const char* detail, bo
   pump(t);
 }
 
-// The node answered the message on c.
-void Engine::exchange_done(Connection* c) {
+// The node answered the message on c; c can carry another when reusable.
+void Engine::exchange_done(Connection* c, bool reusable) {
   Target* t = c->target;
   long status = c->answer.status();
-  bool keep = c->answer.keep_alive() && c->messages != UINT32_MAX;
   Slot* s = detach(c);
-  if (keep) {
+  if (reusable) {
     ++c->messages;
     c->idle_since_us = now_us();
     c->want_write(false);
+    std::lock_guard<std::mutex> lock(t->idle_mu);
     t->idle.push_back(c);  // capacity: at most as many as connections
   } else {
     close_connection(c);
@@ -1183,11 +1337,15 @@ void Engine::shutdown_all() {
     taken_.swap(inbox_);
   }
   for (Slot* s : taken_) {
+    if (s->placed) {
+      take_placed(s);  // on a connection now: failed below
+      continue;
+    }
     s->target->stats.queued.fetch_sub(1, std::memory_order_relaxed);
     complete(s, WALLARM_ESHUTDOWN, nullptr);
   }
   taken_.clear();
-  // Transfers still on a connection are detached and failed.
+  // Messages still on a connection are detached and failed.
   while (!flying_.empty()) {
     Slot* s = flying_.back();
     untrack(s);

@@ -67,20 +67,30 @@ class Engine {
   void take_inbox();
   void pump(Target* t);
   void pump_lingering();
-  bool start_batch(Target* t, size_t max_parts);
+  bool start_batch(Target* t, size_t max_parts, Connection* c);
   Slot* take_carrier(Target* t);
   void recycle_carrier(Slot* b) noexcept;
-  void start_transfer(Target* t, Slot* s);
-  bool put_on_connection(Target* t, Slot* s, uint64_t now);
+  // Caller side.
+  bool place(Target* t, Slot* s);
+  Connection* lend_idle(Target* t, uint64_t now) noexcept;
+
+  void take_placed(Slot* s);
+  void start_transfer(Target* t, Slot* s, Connection* c);
+  void count_in_flight(Target* t, Slot* s) noexcept;
+  bool put_on_connection(Target* t, Slot* s, Connection* c, uint64_t now);
+  void frame_on(Connection* c, Slot* s);
+  static bool fresh(const Target& t, const Connection& c, uint64_t now) noexcept;
   Connection* take_idle(Target* t, uint64_t now);
+  void give_back(Connection* c) noexcept;
   Connection* open_connection(Target* t, uint64_t deadline_us, uint64_t now);
   void take_connects();
   void on_connect_done(Connection* c, CURLcode rc);
   void write_request(Connection* c);
+  Connection::Write write_some(Connection* c) noexcept;
   void read_answer(Connection* c);
   void on_connection_event(Connection* c, uint32_t events);
   void exchange_failed(Connection* c, int32_t code, const char* detail, bool may_resend);
-  void exchange_done(Connection* c);
+  void exchange_done(Connection* c, bool reusable);
   void on_answer(Slot* s, long status);
   void on_batch_done(Slot* b, long status);
   Slot* detach(Connection* c) noexcept;
@@ -121,6 +131,8 @@ class Engine {
   std::mutex inbox_mu_;
   std::vector<Slot*> inbox_;
   std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> placed_pending_{false};  // the inbox holds placed messages
+  std::atomic<uint64_t> sleep_until_us_{0};  // the engine waits until then; 0 = awake
   std::atomic<bool> sweep_pending_{false};
   std::atomic<bool> stopping_{false};
 

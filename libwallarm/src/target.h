@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,11 @@ struct Target {
   uint32_t async_in_flight = 0;   // fire-and-forget transfers (single or batch)
   uint64_t batch_refused_us = 0;  // the node refused a batch then; 0 = never
   std::vector<std::unique_ptr<Connection>> connections;  // open or opening
-  std::vector<Connection*> idle;  // connected, no message on it; the last is the warmest
+
+  // Connected, with no message on it; the last is the warmest. Submitting
+  // threads borrow from it too.
+  std::mutex idle_mu;
+  std::vector<Connection*> idle;
   std::vector<std::unique_ptr<Slot>> carriers;  // batch carriers, created on first use
   std::vector<Slot*> idle_carriers;
 };

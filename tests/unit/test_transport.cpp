@@ -1093,3 +1093,41 @@ TEST_CASE("transport: connections closed by either side leave no descriptor behi
   CHECK(open_descriptors() <= before + 8);
   CHECK(eng.stats(t).conn_opened >= 10);
 }
+
+namespace {
+
+// Times the engine thread ("wallarm-engine") gave up its CPU to wait.
+long engine_waits() {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "wallarm-engine") continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("transport: on a kept-alive connection a message costs the engine one wake-up") {
+  // The submitting thread writes the message itself; the engine wakes only
+  // for the answer (not also for the submission), when the deadline is
+  // later than its own next wake-up.
+  Server node(delayed(2));
+  Engine eng;
+  auto* t = eng.target(node.url());
+  Message msg;
+  CHECK(inspect(t, msg, 5000).code == WALLARM_OK);  // the connection is open now
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const long before = engine_waits();
+  REQUIRE(before >= 0);
+  constexpr int kMessages = 40;
+  for (int i = 0; i < kMessages; ++i) CHECK(inspect(t, msg, 5000).code == WALLARM_OK);
+  const long waits = engine_waits() - before;
+  CAPTURE(waits);
+  CHECK(waits < kMessages * 3 / 2);  // two per message when each submission wakes it
+  CHECK(eng.stats(t).conn_opened == 1);
+}
