@@ -1049,8 +1049,9 @@ void Engine::close_connection(Connection* c) noexcept {
 }
 
 // The message on c failed. A kept-alive connection the node closed before
-// answering anything gets the message again on a new connection, once, as
-// curl does: a node may close an idle connection just as it is reused.
+// answering anything gets the message again, once, on a new connection (an
+// idle one may be closing too): a node may close an idle connection just
+// as it is reused.
 void Engine::exchange_failed(Connection* c, int32_t code, const char* detail, bool may_resend) {
   Target* t = c->target;
   Slot* s = c->slot;
@@ -1061,7 +1062,7 @@ void Engine::exchange_failed(Connection* c, int32_t code, const char* detail, bo
   uint64_t now = now_us();
   if (may_resend && reused && !answered && !s->resent && now < s->deadline_us) {
     s->resent = true;
-    if (put_on_connection(t, s, take_idle(t, now), now)) {
+    if (put_on_connection(t, s, nullptr, now)) {
       if (!s->conn->connecting()) write_request(s->conn);
       return;
     }

@@ -94,7 +94,7 @@ TEST_CASE("answer: a body without a length runs to the end of the connection") {
   CHECK_FALSE(r.keep_alive);
 }
 
-TEST_CASE("answer: no body after HEAD, 204 and 304; interim answers are skipped") {
+TEST_CASE("answer: no body after HEAD, 204 and 304, and interim answers skipped") {
   CHECK(read("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n", 1 << 20, true, false).step ==
         Step::done);
   CHECK(read("HTTP/1.1 204 No Content\r\n\r\n", 1 << 20, false, false).step == Step::done);
