@@ -11,9 +11,7 @@
 // and its cache never closes or lends it.
 #include <curl/curl.h>
 
-#include <atomic>
 #include <cstdint>
-#include <mutex>
 
 #include "buffer.h"
 #include "http_answer.h"
@@ -58,13 +56,7 @@ class Connection {
   uint64_t idle_since_us = 0;
   uint32_t messages = 0;      // answered on it so far
 
-  // Lent to a submitting thread, which writes a message on it itself
-  // (target.idle_mu guards the lending). io_mu is held by that thread until
-  // it has handed the connection back through the engine's inbox.
-  std::atomic<bool> with_caller{false};
-  std::mutex io_mu;
   enum class Write { done, partial, failed };
-  Write caller_write = Write::done;  // how far the submitting thread got
 
   // The message on it and how far it went.
   Slot* slot = nullptr;

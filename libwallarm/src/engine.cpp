@@ -281,65 +281,14 @@ int32_t Engine::submit(Target* t, const wallarm_message_t& msg, uint32_t flags,
   if (s->out.reshaped) t->stats.bump(t->stats.reshaped);
   t->stats.bump(t->stats.submitted);
   t->pending.fetch_add(1, std::memory_order_relaxed);
-  if (ticket != nullptr) *ticket = s->ticket();
-  if (place(t, s)) return WALLARM_OK;
   t->stats.queued.fetch_add(1, std::memory_order_relaxed);  // until it gets a connection
+  if (ticket != nullptr) *ticket = s->ticket();
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     inbox_.push_back(s);  // capacity reserved: slots are bounded
   }
   wake();
   return WALLARM_OK;
-}
-
-// The submitting thread writes s itself on an idle connection when it can:
-// plain TCP, no body file to read, not a message that waits to share a
-// batch. The write never waits; what the socket does not take now, the
-// engine writes later. The engine learns of s through the inbox without a
-// wake-up: it looks there before it next waits, and when the connection
-// has news. Only a deadline earlier than the engine's next wake-up, or a
-// write that did not finish, wakes it.
-bool Engine::place(Target* t, Slot* s) {
-  if (t->config.tls || s->out.file_fd >= 0 || (!s->has_ticket && t->batches())) return false;
-  uint64_t now = now_us();
-  Connection* c = lend_idle(t, now);
-  if (c == nullptr) return false;
-  std::unique_lock<std::mutex> io(c->io_mu);
-  try {
-    if (finish_body(s->out) != WALLARM_OK) throw std::bad_alloc();
-    frame_on(c, s);
-  } catch (...) {
-    c->slot = nullptr;
-    s->conn = nullptr;
-    std::lock_guard<std::mutex> lock(t->idle_mu);
-    c->with_caller.store(false);
-    t->idle.push_back(c);
-    return false;
-  }
-  s->verdict.latency_us = now;  // start of the round trip, until completion
-  s->placed = true;
-  const Connection::Write wrote = write_some(c);
-  c->caller_write = wrote;
-  const uint64_t deadline = s->deadline_us;
-  {
-    std::lock_guard<std::mutex> lock(inbox_mu_);
-    inbox_.push_back(s);  // capacity reserved: slots are bounded
-  }
-  placed_pending_.store(true);
-  io.unlock();  // c and s are the engine's from here
-  const uint64_t until = sleep_until_us_.load();
-  if (wrote != Connection::Write::done || (until != 0 && deadline < until)) wake();
-  return true;
-}
-
-// An idle connection for a submitting thread, if a fresh one is there.
-Connection* Engine::lend_idle(Target* t, uint64_t now) noexcept {
-  std::lock_guard<std::mutex> lock(t->idle_mu);
-  if (t->idle.empty() || !fresh(*t, *t->idle.back(), now)) return nullptr;
-  Connection* c = t->idle.back();
-  t->idle.pop_back();
-  c->with_caller.store(true);
-  return c;
 }
 
 EncodeOptions Engine::encode_options(const Target& t, uint32_t flags, int32_t type) const noexcept {
@@ -520,18 +469,7 @@ void Engine::run() noexcept {
 }
 
 void Engine::turn(epoll_event* events, int max_events) {
-  // A submitting thread that placed a message wakes the engine only when
-  // its deadline comes before this; so the engine says when it will wake,
-  // then looks once more for placed messages before it waits.
-  uint64_t now = now_us();
-  int timeout = next_timeout_ms(now);
-  if (timeout > 0) {
-    sleep_until_us_.store(now + uint64_t(timeout) * 1000);
-    if (placed_pending_.load()) timeout = 0;
-  }
-  int n = epoll_wait(epoll_fd_, events, max_events, timeout);
-  sleep_until_us_.store(0);
-  if (placed_pending_.exchange(false)) take_inbox();
+  int n = epoll_wait(epoll_fd_, events, max_events, next_timeout_ms(now_us()));
   int running = 0;
   for (int i = 0; i < n; ++i) {
     uint64_t tag = events[i].data.u64;
@@ -560,7 +498,7 @@ void Engine::turn(epoll_event* events, int max_events) {
       if (!c->closed()) on_connection_event(c, events[i].events);
     }
   }
-  now = now_us();
+  uint64_t now = now_us();
   if (curl_timer_us_ != 0 && curl_timer_us_ <= now) {
     curl_timer_us_ = 0;
     curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -600,10 +538,6 @@ void Engine::take_inbox() {
     taken_.swap(inbox_);
   }
   for (Slot* s : taken_) {
-    if (s->placed) {
-      take_placed(s);
-      continue;
-    }
     // pump() may finish and free s at once: nothing of it is read after.
     Target* t = s->target;
     note_deadline(s->deadline_us);
@@ -623,15 +557,13 @@ void Engine::take_inbox() {
 // for many messages without a waiter, and a quiet one sends each about a
 // millisecond late.
 void Engine::pump(Target* t) {
-  for (;;) {
-    const bool waiter = !t->queue.empty();
-    bool batching = false;
-    if (!waiter) {
+  while (t->in_flight < t->config.max_connections) {
+    if (t->queue.empty()) {
       if (t->batch_queue.empty()) return;
       uint64_t now = now_us();
       // Batches are v1's: another format sends each message alone.
-      batching = t->batches() &&
-                 (t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs);
+      bool batching = t->batches() &&
+                      (t->batch_refused_us == 0 || now - t->batch_refused_us >= kBatchRetryUs);
       if (batching && t->batch_queue.size() < kBatchMaxParts) {
         if (t->async_in_flight > 0) return;
         const Slot* first = t->batch_queue.front();
@@ -642,54 +574,26 @@ void Engine::pump(Target* t) {
           return;
         }
       }
-    }
-    // A connection first: an idle one, or room for a new one.
-    Connection* c = take_idle(t, now_us());
-    if (c == nullptr && t->connections.size() >= t->config.max_connections) return;
-    if (!waiter) {
-      if (!start_batch(t, batching ? kBatchMaxParts : 1, c)) return;
+      if (!start_batch(t, batching ? kBatchMaxParts : 1)) return;
       continue;
     }
     Slot* s = t->queue.front();
     t->queue.pop_front();
     t->stats.queued.fetch_sub(1, std::memory_order_relaxed);
     if (s->state() == kSlotClaimed) {
-      give_back(c);
       drop_claimed(s);
       continue;
     }
     if (now_us() >= s->deadline_us) {
-      give_back(c);
       complete(s, WALLARM_ETIMEOUT, "deadline passed while queued for a connection");
       continue;
     }
     if (int32_t rc = finish_body(s->out); rc != WALLARM_OK) {
-      give_back(c);
       complete(s, rc, rc == WALLARM_EIO ? "request body file shrank or could not be read"
                                         : "cannot rebuild the message");
       continue;
     }
-    start_transfer(t, s, c);
-  }
-}
-
-// A message its submitting thread wrote on a connection: the engine's now.
-void Engine::take_placed(Slot* s) {
-  Connection* c = s->conn;
-  Target* t = s->target;
-  { std::lock_guard<std::mutex> io(c->io_mu); }  // the thread is done with c
-  c->with_caller.store(false);
-  count_in_flight(t, s);
-  switch (c->caller_write) {
-    case Connection::Write::done:
-      break;
-    case Connection::Write::partial:
-      c->want_write(true);
-      break;
-    case Connection::Write::failed:
-      exchange_failed(c, WALLARM_ECONNRESET,
-                      "connection to the node reset or closed early (sending)", true);
-      break;
+    start_transfer(t, s);
   }
 }
 
@@ -706,14 +610,11 @@ void Engine::pump_lingering() {
 }
 
 // Takes up to max_parts messages from the batch queue. One goes as itself;
-// more go in a batch carrier; on connection c, or a new one when c is null.
+// more go in a batch carrier.
 // False when out of memory: the queue then waits for the next turn.
-bool Engine::start_batch(Target* t, size_t max_parts, Connection* c) {
+bool Engine::start_batch(Target* t, size_t max_parts) {
   Slot* b = take_carrier(t);
-  if (b == nullptr) {
-    give_back(c);
-    return false;
-  }
+  if (b == nullptr) return false;
   size_t bytes = 0;
   uint64_t now = now_us();
   while (!t->batch_queue.empty() && b->parts.size() < max_parts) {
@@ -736,10 +637,7 @@ bool Engine::start_batch(Target* t, size_t max_parts, Connection* c) {
   if (b->parts.size() <= 1) {
     Slot* single = b->parts.empty() ? nullptr : b->parts.front();
     recycle_carrier(b);
-    if (single != nullptr)
-      start_transfer(t, single, c);
-    else
-      give_back(c);
+    if (single != nullptr) start_transfer(t, single);
     return true;
   }
   b->submitted_us = now;
@@ -749,11 +647,10 @@ bool Engine::start_batch(Target* t, size_t max_parts, Connection* c) {
     set_batch_outer(b->out, static_cast<uint32_t>(b->parts.size()), batch_tail_.outer);
     for (Slot* s : b->parts) append_batch_part(b->out.body, s->out);
   } catch (...) {
-    give_back(c);
     complete(b, WALLARM_ENOMEM, "cannot build a batch");
     return true;
   }
-  start_transfer(t, b, c);
+  start_transfer(t, b);
   return true;
 }
 
@@ -783,18 +680,15 @@ void Engine::recycle_carrier(Slot* b) noexcept {
   b->target->idle_carriers.push_back(b);  // capacity reserved in take_carrier
 }
 
-// Sends s on c, or on a new connection when c is null (the caller made
-// sure there is room for one).
-void Engine::start_transfer(Target* t, Slot* s, Connection* c) {
+void Engine::start_transfer(Target* t, Slot* s) {
   uint64_t now = now_us();
   if (now >= s->deadline_us) {  // reading a body file may have taken the rest
-    give_back(c);
     complete(s, WALLARM_ETIMEOUT, "deadline passed before the message was sent");
     return;
   }
   s->resent = false;
   s->verdict.latency_us = now;  // start of the round trip, until completion
-  if (!put_on_connection(t, s, c, now)) {
+  if (!put_on_connection(t, s, take_idle(t, now), now)) {
     complete(s, WALLARM_ENOMEM, "cannot open a connection");
     return;
   }
@@ -842,31 +736,17 @@ void Engine::frame_on(Connection* c, Slot* s) {
   c->answer.reset(s->out.method == "HEAD");
 }
 
-bool Engine::fresh(const Target& t, const Connection& c, uint64_t now) noexcept {
-  return now - c.opened_us < uint64_t{t.config.max_conn_age_s} * 1000000 &&
-         now - c.idle_since_us < uint64_t{t.config.idle_timeout_s} * 1000000;
-}
-
 // The warmest idle connection that is neither too old nor idle too long.
 Connection* Engine::take_idle(Target* t, uint64_t now) {
-  for (;;) {
-    Connection* c;
-    {
-      std::lock_guard<std::mutex> lock(t->idle_mu);
-      if (t->idle.empty()) return nullptr;
-      c = t->idle.back();
-      t->idle.pop_back();
-    }
-    if (fresh(*t, *c, now)) return c;
+  const uint64_t max_age = uint64_t{t->config.max_conn_age_s} * 1000000;
+  const uint64_t max_idle = uint64_t{t->config.idle_timeout_s} * 1000000;
+  while (!t->idle.empty()) {
+    Connection* c = t->idle.back();
+    t->idle.pop_back();
+    if (now - c->opened_us < max_age && now - c->idle_since_us < max_idle) return c;
     close_connection(c);
   }
-}
-
-// An idle connection taken and not used goes back as it was.
-void Engine::give_back(Connection* c) noexcept {
-  if (c == nullptr) return;
-  std::lock_guard<std::mutex> lock(c->target->idle_mu);
-  c->target->idle.push_back(c);  // capacity: at most as many as connections
+  return nullptr;
 }
 
 Connection* Engine::open_connection(Target* t, uint64_t deadline_us, uint64_t now) {
@@ -933,25 +813,10 @@ Connection::Write Engine::write_some(Connection* c) noexcept {
 }
 
 void Engine::on_connection_event(Connection* c, uint32_t events) {
-  if (c->with_caller.load()) {
-    // Lent to a submitting thread: wait for it to hand the connection back
-    // (it writes without waiting), then take the message it put there.
-    { std::lock_guard<std::mutex> io(c->io_mu); }
-    take_inbox();
-    if (c->closed() || c->with_caller.load()) return;
-  }
   if (c->connecting()) return;
   if (c->slot == nullptr) {
     // Idle: the node closed it, or said something unasked. Either way it
-    // cannot carry another message, unless a thread just borrowed it: its
-    // message will find the connection closed and go again on a new one.
-    {
-      std::lock_guard<std::mutex> lock(c->target->idle_mu);
-      if (c->with_caller.load()) return;
-      auto& idle = c->target->idle;
-      auto at = std::find(idle.begin(), idle.end(), c);
-      if (at != idle.end()) idle.erase(at);  // no thread can borrow it now
-    }
+    // cannot carry another message.
     close_connection(c);
     return;
   }
@@ -1034,11 +899,8 @@ void Engine::close_connection(Connection* c) noexcept {
   Target* t = c->target;
   detach(c);
   c->close();
-  {
-    std::lock_guard<std::mutex> lock(t->idle_mu);
-    auto idle = std::find(t->idle.begin(), t->idle.end(), c);
-    if (idle != t->idle.end()) t->idle.erase(idle);
-  }
+  auto idle = std::find(t->idle.begin(), t->idle.end(), c);
+  if (idle != t->idle.end()) t->idle.erase(idle);
   for (auto& owned : t->connections) {
     if (owned.get() != c) continue;
     closed_.push_back(std::move(owned));  // capacity reserved when it opened
@@ -1084,7 +946,6 @@ void Engine::exchange_done(Connection* c, bool reusable) {
     ++c->messages;
     c->idle_since_us = now_us();
     c->want_write(false);
-    std::lock_guard<std::mutex> lock(t->idle_mu);
     t->idle.push_back(c);  // capacity: at most as many as connections
   } else {
     close_connection(c);
@@ -1338,10 +1199,6 @@ void Engine::shutdown_all() {
     taken_.swap(inbox_);
   }
   for (Slot* s : taken_) {
-    if (s->placed) {
-      take_placed(s);  // on a connection now: failed below
-      continue;
-    }
     s->target->stats.queued.fetch_sub(1, std::memory_order_relaxed);
     complete(s, WALLARM_ESHUTDOWN, nullptr);
   }

@@ -67,21 +67,14 @@ class Engine {
   void take_inbox();
   void pump(Target* t);
   void pump_lingering();
-  bool start_batch(Target* t, size_t max_parts, Connection* c);
+  bool start_batch(Target* t, size_t max_parts);
   Slot* take_carrier(Target* t);
   void recycle_carrier(Slot* b) noexcept;
-  // Caller side.
-  bool place(Target* t, Slot* s);
-  Connection* lend_idle(Target* t, uint64_t now) noexcept;
-
-  void take_placed(Slot* s);
-  void start_transfer(Target* t, Slot* s, Connection* c);
+  void start_transfer(Target* t, Slot* s);
   void count_in_flight(Target* t, Slot* s) noexcept;
   bool put_on_connection(Target* t, Slot* s, Connection* c, uint64_t now);
   void frame_on(Connection* c, Slot* s);
-  static bool fresh(const Target& t, const Connection& c, uint64_t now) noexcept;
   Connection* take_idle(Target* t, uint64_t now);
-  void give_back(Connection* c) noexcept;
   Connection* open_connection(Target* t, uint64_t deadline_us, uint64_t now);
   void take_connects();
   void on_connect_done(Connection* c, CURLcode rc);
@@ -131,8 +124,6 @@ class Engine {
   std::mutex inbox_mu_;
   std::vector<Slot*> inbox_;
   std::atomic<bool> wake_pending_{false};
-  std::atomic<bool> placed_pending_{false};  // the inbox holds placed messages
-  std::atomic<uint64_t> sleep_until_us_{0};  // the engine waits until then; 0 = awake
   std::atomic<bool> sweep_pending_{false};
   std::atomic<bool> stopping_{false};
 

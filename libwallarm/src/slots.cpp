@@ -37,7 +37,7 @@ void SlotTable::release(Slot* slot) noexcept {
   slot->out.body.shrink_if_over(kKeepBufferBytes);
   slot->answer.clear();
   slot->answer.shrink_if_over(kKeepBufferBytes);
-  slot->resent = slot->placed = false;
+  slot->resent = false;
   slot->conn = nullptr;
   slot->target = nullptr;
   slot->has_ticket = slot->is_probe = false;

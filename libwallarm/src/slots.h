@@ -51,7 +51,6 @@ struct Slot {
   Connection* conn = nullptr;  // the connection it is on
   size_t flying_index = 0;
   bool resent = false;         // sent again after a kept-alive connection died
-  bool placed = false;         // written by its submitting thread, on `conn`
   Buffer answer;
 
   // Written by the engine before the slot becomes done.

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -79,10 +78,7 @@ struct Target {
   uint64_t batch_refused_us = 0;  // the node refused a batch then; 0 = never
   std::vector<std::unique_ptr<Connection>> connections;  // open or opening
 
-  // Connected, with no message on it; the last is the warmest. Submitting
-  // threads borrow from it too.
-  std::mutex idle_mu;
-  std::vector<Connection*> idle;
+  std::vector<Connection*> idle;  // connected, no message on it; the last is the warmest
   std::vector<std::unique_ptr<Slot>> carriers;  // batch carriers, created on first use
   std::vector<Slot*> idle_carriers;
 };
