@@ -25,6 +25,18 @@
 --   wallarm.stats(target?)           -> table | nil, err
 --   wallarm.code_name(code), wallarm.strerror(code)
 --
+-- msg holds the fields of wallarm_message_t (wallarm.h) as Lua values.
+-- msg.headers is either a flat array { name, value, name, value, ... } of
+-- strings, or a header source: a function fill(dst, cap) that writes up to
+-- `cap` wallarm_header_t views into the cdata array `dst` (entries 0 to
+-- n - 1) and returns n, or the count it needs when that is more than `cap`
+-- (it is then called again with a larger array). The binding calls it inside
+-- inspect() and send(), right before the library copies the message, so its
+-- views need to stay valid only until then: they may point into memory the
+-- caller does not hold across a yield (nginx's request, a shared buffer).
+-- It must not yield, and its views cannot be checked: each ptr must be
+-- readable for len bytes (NULL only with len 0).
+--
 -- Misuse (wrong types, missing required fields, released targets, waiting
 -- where nginx cannot yield) raises error(msg, 2); runtime failures return
 -- nil, err (load, init_worker, target, send, stats) or a verdict
@@ -641,22 +653,55 @@ local function bad_header(headers, i)
     error(string_format("msg.headers[%d]: string expected, got %s", i, type(v)), 4)
 end
 
-local function grow_headers(n)
+local function grow_headers(n, level)
     local cap = headers_cap
     while cap < n do
         cap = cap * 2
     end
     if cap > UINT32_MAX then
-        error("msg.headers: too many headers (" .. n .. ")", 4)
+        error("msg.headers: too many headers (" .. n .. ")", level + 1)
     end
     headers_c = ffi_new(header_ct, cap)
     headers_cap = cap
 end
 
+-- The count a header source returned, checked: an integer 0..cap, or, when
+-- `grow` is set, more than cap.
+local function source_count(n, err, cap, grow)
+    if type(n) == "number" and n >= 0 and n % 1 == 0 and (grow or n <= cap) then
+        return n
+    end
+    local why = err ~= nil and " (" .. tostring(err) .. ")" or ""
+    if grow then
+        error(string_format("msg.headers: the header source returned %s%s, "
+                            .. "a non-negative integer expected", tostring(n), why), 5)
+    end
+    error(string_format("msg.headers: the header source returned %s%s, "
+                        .. "a count 0..%d expected", tostring(n), why, cap), 5)
+end
+
+-- Calls a header source into headers_c, once, or twice when it needs a
+-- larger array. Returns the count.
+local function fill_headers(fill)
+    local cap = headers_cap
+    local n, err = fill(headers_c, cap)
+    if type(n) ~= "number" or n < 0 or n > cap or n % 1 ~= 0 then
+        n = source_count(n, err, cap, true)
+        if n > cap then
+            grow_headers(n, 4)
+            cap = headers_cap
+            n, err = fill(headers_c, cap)
+            n = source_count(n, err, cap, false)
+        end
+    end
+    return n
+end
+
 -- Fills msg_c from a message table. The pointers it stores point into the
 -- table's strings: the caller keeps `msg` alive until the C call returns
--- (it does: `msg` is its argument). Raises on misuse, at the level of the
--- caller of the caller (inspect/send's caller).
+-- (it does: `msg` is its argument), and into whatever a header source
+-- points at, which must not yield between this and the C call. Raises on
+-- misuse, at the level of the caller of the caller (inspect/send's caller).
 local function build_message(msg)
     if type(msg) ~= "table" then
         error("msg: table expected, got " .. type(msg), 3)
@@ -710,9 +755,11 @@ local function build_message(msg)
 
     local headers = msg.headers
     local n = 0
-    if headers ~= nil then
+    if type(headers) == "function" then
+        n = fill_headers(headers)
+    elseif headers ~= nil then
         if type(headers) ~= "table" then
-            error("msg.headers: table expected, got " .. type(headers), 3)
+            error("msg.headers: table or function expected, got " .. type(headers), 3)
         end
         n = #headers
         if n % 2 ~= 0 then
@@ -721,7 +768,7 @@ local function build_message(msg)
         end
         n = n / 2
         if n > headers_cap then
-            grow_headers(n)
+            grow_headers(n, 3)
         end
         local h = headers_c
         local j = 0

@@ -22,54 +22,77 @@ local _M = {}
 -- passes it upstream (no leading or trailing spaces). ngx.req.raw_header()
 -- is not used: after a bare-LF line end or a header line without a colon
 -- it gives back a head that hides later headers from the node, while nginx
--- still proxies them. nil where that API is missing (not under nginx).
-local header_list
+-- still proxies them.
+--
+-- It goes to the binding as a header source (ffi/wallarm.lua, msg.headers),
+-- header_source(dst, cap): the binding calls it inside inspect() or send(),
+-- right before the library copies the message, and it writes into `dst` the
+-- pointers and lengths nginx holds, which point into the request's own
+-- memory: no Lua string is made. It reads the list of the request being
+-- served when it is called, so one function serves every request, and a
+-- message that outlives the call keeps no pointer. The array nginx fills is
+-- this module's own, reused by every call: nothing yields between filling
+-- it and the library's copy. nil where that API is missing (not under
+-- nginx).
+local header_source, get_request
 do
   local ok, ffi = pcall(require, "ffi")
   local ok_base, base = pcall(require, "resty.core.base")
   if ok and ok_base and pcall(require, "resty.core.request") then
     local C = ffi.C
-    local elt_ptr = ffi.typeof("ngx_http_lua_ffi_table_elt_t*")
-    local elt_size = ffi.sizeof("ngx_http_lua_ffi_table_elt_t")
-    local ffi_str = ffi.string
-    local get_request, get_string_buf = base.get_request, base.get_string_buf
+    local elts_ct = ffi.typeof("ngx_http_lua_ffi_table_elt_t[?]")
+    local elts, elts_cap = nil, 0
+    get_request = base.get_request
     local truncated = ffi.new("int[1]")
     -- Every header: a negative count would mean lua-nginx-module's 100.
     -- nginx's buffers bound the real number.
     local MAX_HEADERS = 65536
     -- Older lua-nginx-module releases count without the third argument
-    -- (LuaJIT refuses a call with the wrong number of arguments).
-    local count
-    count = function(r)
-      local ok_call, n = pcall(C.ngx_http_lua_ffi_req_get_headers_count, r, MAX_HEADERS, truncated)
-      if ok_call then
-        return n
+    -- (LuaJIT refuses a call with the wrong number of arguments): the first
+    -- call finds out. Written without a closure inside: LuaJIT does not
+    -- compile one that closes upvalues (UCLO), and this runs per request.
+    local three_args
+    local function count(r)
+      if three_args then
+        return C.ngx_http_lua_ffi_req_get_headers_count(r, MAX_HEADERS, truncated)
       end
-      count = function(req) return C.ngx_http_lua_ffi_req_get_headers_count(req, MAX_HEADERS) end
-      return count(r)
+      if three_args == nil then
+        local ok_call, n = pcall(C.ngx_http_lua_ffi_req_get_headers_count, r, MAX_HEADERS, truncated)
+        three_args = ok_call
+        if ok_call then
+          return n
+        end
+      end
+      return C.ngx_http_lua_ffi_req_get_headers_count(r, MAX_HEADERS)
     end
-    header_list = function(out)
+    header_source = function(dst, cap)
       local r = get_request()
       if not r then
-        return nil
+        return nil, "no request"
       end
       local n = count(r)
       if n < 0 then
-        return nil
+        return nil, "nginx's header list cannot be read here (" .. n .. ")"
       end
-      if n == 0 then
-        return 0
+      if n > cap or n == 0 then
+        -- None, or too many for `dst`: the binding calls again with room.
+        return n
       end
-      local buf = ffi.cast(elt_ptr, get_string_buf(n * elt_size))
-      if C.ngx_http_lua_ffi_req_get_headers(r, buf, n, 1) ~= 0 then
-        return nil
+      if n > elts_cap then
+        elts_cap = cap
+        elts = elts_ct(cap)
+      end
+      if C.ngx_http_lua_ffi_req_get_headers(r, elts, n, 1) ~= 0 then
+        return nil, "nginx's header list cannot be read here"
       end
       for i = 0, n - 1 do
-        local h = buf[i]
-        out[2 * i + 1] = ffi_str(h.key.data, h.key.len)
-        out[2 * i + 2] = ffi_str(h.value.data, h.value.len)
+        local h, d = elts[i], dst[i]
+        d.name.ptr = h.key.data
+        d.name.len = h.key.len
+        d.value.ptr = h.value.data
+        d.value.len = h.value.len
       end
-      return 2 * n
+      return n
     end
   end
 end
@@ -177,27 +200,42 @@ function _M.head_first(conf)
 end
 
 -- The request message without its body: request line, headers, client.
--- `msg` and its header array are reused per request context.
+-- A message already in the context is reused.
 function _M.request_head(ctx)
-  local msg = ctx.request_msg or { type = "request", headers = {} }
-  ctx.request_msg = msg
-
   local absolute = absolute_target(ngx.var.request or "")
-  msg.method = kong.request.get_method()
-  msg.uri = absolute or kong.request.get_path_with_query()
-  msg.version = version_string(kong.request.get_http_version())
-  local headers = msg.headers
-  local n = header_list and header_list(headers)
-  if not n then
-    n = table_headers(headers, kong.request.get_headers(1000))
-  end
-  clear_from(headers, n)
+  local method = kong.request.get_method()
+  local uri = absolute or kong.request.get_path_with_query()
+  local version = version_string(kong.request.get_http_version())
+  local body_total = tonumber(kong.request.get_header("content-length"))
+  local client_ip = kong.client.get_forwarded_ip()
+  local host = client_host(absolute)
 
-  msg.body, msg.body_file = nil, nil
-  msg.body_total = tonumber(kong.request.get_header("content-length"))
-  msg.request_id = ctx.request_id
-  msg.client_ip = kong.client.get_forwarded_ip()
-  msg.host = client_host(absolute)
+  local msg = ctx.request_msg
+  local headers = msg and msg.headers
+  if header_source and get_request() then
+    headers = header_source
+  else
+    if type(headers) ~= "table" then
+      headers = {}
+    end
+    clear_from(headers, table_headers(headers, kong.request.get_headers(1000)))
+  end
+
+  if not msg then
+    -- Every field the message will hold, in one constructor: the table is
+    -- sized once (body, body_file and head_only are set later).
+    msg = {
+      type = "request", method = method, uri = uri, version = version,
+      headers = headers, body = nil, body_file = nil, body_total = body_total,
+      request_id = ctx.request_id, client_ip = client_ip, host = host,
+      head_only = nil,
+    }
+    ctx.request_msg = msg
+    return msg
+  end
+  msg.method, msg.uri, msg.version, msg.headers = method, uri, version, headers
+  msg.body, msg.body_file, msg.body_total = nil, nil, body_total
+  msg.request_id, msg.client_ip, msg.host = ctx.request_id, client_ip, host
   return msg
 end
 
@@ -224,19 +262,23 @@ function _M.request(conf, ctx)
   return _M.request_body(conf, _M.request_head(ctx))
 end
 
--- Called from header_filter: the status and headers of the response.
+-- Called from header_filter: the status and headers of the response. It
+-- takes its request's line, protocol and client from ctx.request_msg (copies
+-- of strings: the request's header source is not carried over).
 function _M.response_head(ctx)
-  local msg = { type = "response", headers = {}, request_id = ctx.request_id }
-  msg.status = kong.response.get_status()
-  -- The mirror and multipart formats post a response to its request's path.
-  msg.method = ctx.request_msg and ctx.request_msg.method
-  msg.uri = ctx.request_msg and ctx.request_msg.uri
-  -- The response as the client gets it: in the client's protocol.
-  msg.version = ctx.request_msg and ctx.request_msg.version
-  local n = table_headers(msg.headers, kong.response.get_headers(1000))
-  clear_from(msg.headers, n)
-  msg.client_ip = ctx.request_msg and ctx.request_msg.client_ip
-  msg.host = ctx.request_msg and ctx.request_msg.host
+  local req = ctx.request_msg
+  local headers = {}
+  table_headers(headers, kong.response.get_headers(1000))
+  local msg = {
+    type = "response", status = kong.response.get_status(), headers = headers,
+    request_id = ctx.request_id,
+    -- The mirror and multipart formats post a response to its request's path.
+    method = req and req.method, uri = req and req.uri,
+    -- The response as the client gets it: in the client's protocol.
+    version = req and req.version,
+    client_ip = req and req.client_ip, host = req and req.host,
+    body = nil, body_total = nil,
+  }
   ctx.response_msg = msg
   ctx.body_parts, ctx.body_size, ctx.body_total = nil, 0, 0
   return msg

@@ -495,6 +495,48 @@ describe("target:inspect", function()
     assert.equal(1, s.abandoned)
   end)
 
+  it("reads a header source in the call, before it yields for the verdict", function()
+    local t, srv = new_target()
+    -- The bytes the source points at, as nginx's request holds them.
+    local bytes = "X-Src: fresh"
+    local buf = ffi.new("char[?]", #bytes)
+    ffi.copy(buf, bytes, #bytes)
+    local calls = 0
+    local function fill(dst, cap)
+      calls = calls + 1
+      if cap < 1 then return 1 end
+      dst[0].name.ptr, dst[0].name.len = buf, 5
+      dst[0].value.ptr, dst[0].value.len = buf + 7, 5
+      return 1
+    end
+    fake.wait_yield = true
+    local co = coroutine.create(function() return t:inspect(request({ headers = fill }), 2000) end)
+    assert.is_true(coroutine.resume(co))
+    fake.wait_yield = nil
+    assert.equal("suspended", coroutine.status(co))
+    assert.equal(1, calls)
+    -- While it waits, the memory is reused (another request's headers).
+    ffi.copy(buf, "X-Old: stale", #bytes)
+    local e = helpers.embedded(capture(srv, json_answer(200, "")).body)
+    assert.same({ "X-Src", "fresh" }, e.headers)
+    local deadline = helpers.now_ms() + 3000
+    repeat
+      helpers.sleep_ms(5)
+    until wallarm.stats(t).passed == 1 or helpers.now_ms() > deadline
+    local ok, v = coroutine.resume(co, true)
+    assert.is_true(ok)
+    assert.is_true(v.ok)
+    assert.equal(1, calls)
+
+    -- send() calls it too, once, and the library keeps its own copy.
+    ffi.copy(buf, bytes, #bytes)
+    assert.is_true(t:send(request({ headers = fill })))
+    ffi.copy(buf, "X-Old: stale", #bytes)
+    e = helpers.embedded(capture(srv, json_answer(200, "")).body)
+    assert.same({ "X-Src", "fresh" }, e.headers)
+    assert.equal(2, calls)
+  end)
+
   it("raises on misuse at the caller's line", function()
     local t = new_target()
     local ok, err = pcall(t.inspect, t, nil, 100)
@@ -514,6 +556,14 @@ describe("target:inspect", function()
                                                      request_id = "r", headers = { 1, 2 } }, 100)
                                 return v end)
     assert.matches("engine_spec%.lua:%d+: msg%.headers%[1%]: string expected, got number", err)
+    ok, err = pcall(function() local v = t:inspect({ method = "GET", uri = "/", request_id = "r",
+                                                     headers = function() return nil, "gone" end }, 100)
+                                return v end)
+    assert.matches("engine_spec%.lua:%d+: msg%.headers: the header source returned nil %(gone%)", err)
+    ok, err = pcall(function() local ok2 = t:send({ method = "GET", uri = "/", request_id = "r",
+                                                    headers = function(_, cap) return cap + 1 end })
+                                return ok2 end)
+    assert.matches("engine_spec%.lua:%d+: msg%.headers: the header source returned %d+, a count 0%.%.%d+", err)
   end)
 
   it("handles many concurrent tickets, each woken by its own record", function()

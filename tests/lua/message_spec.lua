@@ -153,6 +153,123 @@ describe("_build_message", function()
     assert.equal("Last", str(m.headers[1024].name))
   end)
 
+  describe("with a header source", function()
+    -- Header bytes in memory the test owns, as nginx's request holds them:
+    -- the source writes views of them, never a Lua string.
+    local function source_of(list)
+      local bytes = table.concat(list)
+      local buf = ffi.new("char[?]", #bytes + 1)
+      ffi.copy(buf, bytes, #bytes)
+      local offsets, off = {}, 0
+      for i = 1, #list do
+        offsets[i] = off
+        off = off + #list[i]
+      end
+      local src = { calls = {}, buf = buf }
+      src.fill = function(dst, cap)
+        src.calls[#src.calls + 1] = cap
+        local n = #list / 2
+        if n > cap then
+          return n
+        end
+        for i = 0, n - 1 do
+          local name, value = 2 * i + 1, 2 * i + 2
+          dst[i].name.ptr = buf + offsets[name]
+          dst[i].name.len = #list[name]
+          dst[i].value.ptr = buf + offsets[value]
+          dst[i].value.len = #list[value]
+        end
+        return n
+      end
+      return src
+    end
+
+    it("takes the views it writes into the binding's array", function()
+      local list = { "Host", "example.com", "X-Bin", "v\r\n\0\255", "X-Empty", "",
+                     "x-dup", "1", "X-DUP", "2" }
+      local src = source_of(list)
+      local m = wallarm._build_message(request({ headers = src.fill }))
+      assert.equal(5, m.header_count)
+      assert.same(list, headers_of(m))
+      -- the source's own bytes, not copies
+      assert.is_true(src.buf + 4 == m.headers[0].value.ptr)
+      assert.equal(wallarm._header_capacity(), src.calls[1])
+      assert.equal(1, #src.calls)
+    end)
+
+    it("takes 0 headers", function()
+      local src = source_of({})
+      local m = wallarm._build_message(request({ headers = src.fill }))
+      assert.equal(0, m.header_count)
+    end)
+
+    it("grows the array to the count the source asks for, and calls it again", function()
+      local cap = wallarm._header_capacity()
+      local list = {}
+      for i = 1, 2 * cap + 1 do
+        list[2 * i - 1] = "X-H" .. i
+        list[2 * i] = string.rep("v", i % 7)
+      end
+      local src = source_of(list)
+      local m = wallarm._build_message(request({ headers = src.fill }))
+      assert.same({ cap, 4 * cap }, src.calls)
+      assert.equal(4 * cap, wallarm._header_capacity())
+      assert.equal(2 * cap + 1, m.header_count)
+      assert.same(list, headers_of(m))
+      -- the grown array serves later messages, of either kind
+      m = wallarm._build_message(request())
+      assert.same({ "Host", "example.com", "Accept", "*/*" }, headers_of(m))
+      src = source_of({ "A", "1" })
+      m = wallarm._build_message(request({ headers = src.fill }))
+      assert.same({ 4 * cap }, src.calls)
+      assert.same({ "A", "1" }, headers_of(m))
+    end)
+
+    it("raises on a source that gives no count, naming the field", function()
+      raises("msg%.headers: the header source returned nil, a non%-negative integer expected",
+             request({ headers = function() end }))
+      raises("msg%.headers: the header source returned nil %(no request%), a non%-negative",
+             request({ headers = function() return nil, "no request" end }))
+      raises("msg%.headers: the header source returned 3 %(x%), a non%-negative",
+             request({ headers = function() return "3", "x" end }))
+      raises("msg%.headers: the header source returned %-1, a non%-negative",
+             request({ headers = function() return -1 end }))
+      raises("msg%.headers: the header source returned 1%.5, a non%-negative",
+             request({ headers = function() return 1.5 end }))
+      raises("msg%.headers: the header source returned nan, a non%-negative",
+             request({ headers = function() return 0 / 0 end }))
+      raises("msg%.headers: the header source returned inf, a non%-negative",
+             request({ headers = function() return math.huge end }))
+      raises("msg%.headers: too many headers %(4294967296%)",
+             request({ headers = function() return 2 ^ 32 end }))
+      -- asked for more room, then wanted more again
+      local cap = wallarm._header_capacity()
+      raises("msg%.headers: the header source returned " .. 8 * cap + 1
+             .. ", a count 0%.%." .. 4 * cap .. " expected",
+             request({ headers = function(_, c) return 2 * c + 1 end }))
+      -- a source's own error comes through as it is
+      local ok, err = pcall(wallarm._build_message,
+                            request({ headers = function() error("source broke") end }))
+      assert.is_false(ok)
+      assert.matches("source broke", err)
+    end)
+
+    it("calls the source in the same call, before it returns", function()
+      -- No yield is possible in between: a coroutine that builds a message
+      -- finishes in one resume, the source called once inside it.
+      local src = source_of({ "A", "1" })
+      local co = coroutine.create(function()
+        local m = wallarm._build_message(request({ headers = src.fill }))
+        return m.header_count
+      end)
+      local ok, count = coroutine.resume(co)
+      assert.is_true(ok)
+      assert.equal(1, count)
+      assert.equal("dead", coroutine.status(co))
+      assert.equal(1, #src.calls)
+    end)
+  end)
+
   describe("raises on misuse, naming the field", function()
     it("msg", function()
       raises("msg: table expected, got string", "GET /")
@@ -187,7 +304,7 @@ describe("_build_message", function()
       raises("msg.body_total: non%-negative integer expected, got x", request({ body_total = "x" }))
     end)
     it("headers", function()
-      raises("msg.headers: table expected, got string", request({ headers = "Host: x" }))
+      raises("msg.headers: table or function expected, got string", request({ headers = "Host: x" }))
       raises("msg.headers: flat array of name, value pairs expected, got 3 entries",
              request({ headers = { "A", "1", "B" } }))
       raises("msg.headers%[4%]: string expected, got number",
@@ -216,6 +333,23 @@ describe("_build_message", function()
     for i = 1, 30 do
       msg.headers[#msg.headers + 1] = "X-H" .. i
       msg.headers[#msg.headers + 1] = "value " .. i
+    end
+    for _ = 1, 5000 do
+      wallarm._build_message(msg)
+    end
+    -- and with a header source, as the plugin gives nginx's list
+    local bytes = "X-Header: value"
+    local buf = ffi.new("char[?]", #bytes)
+    ffi.copy(buf, bytes, #bytes)
+    msg.headers = function(dst, cap)
+      local n = 30
+      if n > cap then return n end
+      for i = 0, n - 1 do
+        local d = dst[i]
+        d.name.ptr, d.name.len = buf, 8
+        d.value.ptr, d.value.len = buf + 10, 5
+      end
+      return n
     end
     for _ = 1, 5000 do
       wallarm._build_message(msg)
