@@ -172,6 +172,9 @@ CURL* Target::new_handle() const {
   // The node is reached directly: *_proxy variables of the gateway's
   // environment must not reroute inspection traffic.
   curl_easy_setopt(easy, CURLOPT_PROXY, "");
+  // The library speaks HTTP/1.1 on the connection: TLS must offer only
+  // that in ALPN, or a node that prefers h2 would choose it.
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, config.tls_verify ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, config.tls_verify ? 2L : 0L);

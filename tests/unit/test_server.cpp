@@ -527,9 +527,13 @@ constexpr char kGarbage[] =
     "\xff\xfe\x80 still not http \x1b[0m\r\n"
     "<html>neither is this</html>\r\n\r\n";
 
+// Selects http/1.1; counts, in *arg, the clients that offered h2 too.
 int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                  unsigned int inlen, void*) {
+                  unsigned int inlen, void* arg) {
   static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  for (unsigned int i = 0; i < inlen; i += 1u + in[i])
+    if (in[i] == 2 && i + 2 < inlen && in[i + 1] == 'h' && in[i + 2] == '2')
+      static_cast<std::atomic<int>*>(arg)->fetch_add(1);
   unsigned char* selected = nullptr;
   if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof kHttp11, in, inlen) !=
       OPENSSL_NPN_NEGOTIATED) {
@@ -539,7 +543,7 @@ int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const 
   return SSL_TLSEXT_ERR_OK;
 }
 
-SSL_CTX* make_server_ctx(const TlsFiles& tls) {
+SSL_CTX* make_server_ctx(const TlsFiles& tls, std::atomic<int>* h2_offers) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) throw std::runtime_error(openssl_error("SSL_CTX_new"));
   const auto fail = [ctx](const std::string& what) {
@@ -552,7 +556,7 @@ SSL_CTX* make_server_ctx(const TlsFiles& tls) {
   if (SSL_CTX_check_private_key(ctx) != 1) fail("certificate and key do not match");
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // Offer only HTTP/1.1 so curl never switches to HTTP/2.
-  SSL_CTX_set_alpn_select_cb(ctx, select_http11, nullptr);
+  SSL_CTX_set_alpn_select_cb(ctx, select_http11, h2_offers);
   return ctx;
 }
 
@@ -572,7 +576,7 @@ struct Server::Impl {
   }
 
   void start(const TlsFiles* tls) {
-    if (tls != nullptr) ctx = make_server_ctx(*tls);
+    if (tls != nullptr) ctx = make_server_ctx(*tls, &h2_offers);
     listen_fd = make_listener(port);
     acceptor = std::thread([this] { accept_loop(); });
   }
@@ -736,6 +740,7 @@ struct Server::Impl {
   mutable std::condition_variable cv;
   std::vector<Request> received;
   int accepted = 0;
+  std::atomic<int> h2_offers{0};  // TLS clients that offered h2
   int open = 0;
   std::vector<std::thread> workers;
 
@@ -769,6 +774,8 @@ int Server::connections_accepted() const {
   std::lock_guard lock(impl_->mu);
   return impl_->accepted;
 }
+
+int Server::h2_offers() const { return impl_->h2_offers.load(); }
 
 int Server::open_connections() const {
   std::lock_guard lock(impl_->mu);

@@ -70,6 +70,7 @@ class Server {
   std::string url(std::string_view path = "/") const;
 
   int connections_accepted() const;  // total accepted since start
+  int h2_offers() const;             // TLS clients that offered h2 in ALPN
   int open_connections() const;      // currently open
   int request_count() const;
   std::vector<Request> requests() const;  // copy of all received, in order

@@ -356,6 +356,8 @@ TEST_CASE("transport: TLS is verified by default, a CA file makes it pass") {
   auto v = inspect(trusted, msg);
   CHECK(v.code == WALLARM_OK);
   CHECK(v.action == WALLARM_PASS);
+  // The engine writes HTTP/1.1 itself: ALPN must offer nothing else.
+  CHECK(node.h2_offers() == 0);
   std::filesystem::remove_all(dir);
 }
 
