@@ -8,15 +8,15 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET...]]
 #
 # SECONDS_PER_TARGET defaults to $FUZZ_SECONDS, else 30; TARGET is
-# serialize, formats, verdict, message_parser, batch_parser or shape_parser
-# (default: all six).
+# serialize, formats, verdict, answer, message_parser, batch_parser or
+# shape_parser (default: all seven).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${1:-${FUZZ_SECONDS:-30}}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(serialize formats verdict message_parser batch_parser shape_parser)
+[ ${#targets[@]} -eq 0 ] && targets=(serialize formats verdict answer message_parser batch_parser shape_parser)
 dir=build/fuzz
 
 scripts/deps.sh
