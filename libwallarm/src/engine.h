@@ -57,6 +57,7 @@ class Engine {
 
   void wake() noexcept;
   void signal_wake() noexcept;
+  void arm_later(uint64_t after_us) noexcept;
 
   // Engine thread.
   void run() noexcept;
@@ -65,6 +66,7 @@ class Engine {
   void accept_reader() noexcept;
   void rearm_listener() noexcept;
   void take_inbox();
+  void take_later();
   void pump(Target* t);
   void pump_lingering();
   bool start_batch(Target* t, size_t max_parts);
@@ -124,6 +126,8 @@ class Engine {
   std::mutex inbox_mu_;
   std::vector<Slot*> inbox_;
   std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> later_pending_{false};  // the inbox holds messages without a waiter
+  std::atomic<bool> later_armed_{false};    // later_fd_ will fire for them
   std::atomic<bool> sweep_pending_{false};
   std::atomic<bool> stopping_{false};
 
@@ -139,6 +143,7 @@ class Engine {
   // Engine thread state.
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
+  int later_fd_ = -1;  // timerfd: messages without a waiter go when it fires
   CURLM* multi_ = nullptr;
   uint64_t curl_timer_us_ = 0;    // 0 = none
   uint64_t flying_check_us_ = 0;  // earliest deadline on a connection; 0 = none

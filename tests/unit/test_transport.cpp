@@ -1095,3 +1095,48 @@ TEST_CASE("transport: connections closed by either side leave no descriptor behi
   CHECK(open_descriptors() <= before + 8);
   CHECK(eng.stats(t).conn_opened >= 10);
 }
+
+namespace {
+
+// Times the engine thread ("wallarm-engine") gave up its CPU to wait.
+long engine_waits() {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "wallarm-engine") continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("transport: a message without a waiter goes with the engine's next wake-up") {
+  // Each round, with the engine asleep: a message without a waiter, then,
+  // within the moment it may wait, a verdict. The verdict's submission
+  // wakes the engine, and both go: the first costs no wake-up of its own
+  // (four a round when every submission wakes the engine: two submissions,
+  // two answers).
+  Server node(delayed(2));
+  Engine eng;
+  auto* t = eng.target(node.url(), WALLARM_FORMAT_MIRROR);
+  Message msg;
+  CHECK(inspect(t, msg, 5000).code == WALLARM_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const long before = engine_waits();
+  REQUIRE(before >= 0);
+  constexpr int kRounds = 30;
+  for (int i = 0; i < kRounds; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(wallarm_submit(t, msg.get(), 0, 5000, nullptr) == WALLARM_OK);
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+    CHECK(inspect(t, msg, 5000).code == WALLARM_OK);
+  }
+  const long waits = engine_waits() - before;
+  CAPTURE(waits);
+  CHECK(waits <= kRounds * 7 / 2);
+  wait_until([&] { return eng.stats(t).async_sent == kRounds; }, 3000);
+}
