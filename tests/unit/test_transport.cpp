@@ -907,15 +907,23 @@ TEST_CASE("transport: threads submitting at once each get their own verdicts") {
 
 namespace {
 
-// CPU time (ms) used so far by this process's engine thread(s).
-long engine_cpu_ms() {
-  long ticks = 0;
+// /proc/self/task/<tid> of each thread named "wallarm-engine".
+std::vector<std::filesystem::path> engine_tasks() {
+  std::vector<std::filesystem::path> tasks;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm(task.path() / "comm");
     std::string name;
     std::getline(comm, name);
-    if (name != "wallarm-engine") continue;
-    std::ifstream stat(task.path() / "stat");
+    if (name == "wallarm-engine") tasks.push_back(task.path());
+  }
+  return tasks;
+}
+
+// CPU time (ms) used so far by this process's engine thread(s).
+long engine_cpu_ms() {
+  long ticks = 0;
+  for (const auto& task : engine_tasks()) {
+    std::ifstream stat(task / "stat");
     std::string text((std::istreambuf_iterator<char>(stat)), {});
     std::istringstream fields(text.substr(text.rfind(')') + 2));
     std::string field;
@@ -1098,14 +1106,10 @@ TEST_CASE("transport: connections closed by either side leave no descriptor behi
 
 namespace {
 
-// Times the engine thread ("wallarm-engine") gave up its CPU to wait.
+// Times the engine thread gave up its CPU to wait.
 long engine_waits() {
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name != "wallarm-engine") continue;
-    std::ifstream status(task.path() / "status");
+  for (const auto& task : engine_tasks()) {
+    std::ifstream status(task / "status");
     for (std::string line; std::getline(status, line);)
       if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
   }
