@@ -3,6 +3,13 @@
 // nodes (opened by curl's multi handle, then driven by its own epoll loop),
 // the pending-message slots and the notification socket. Callers only
 // serialize, enqueue and collect.
+//
+// Its methods live in one file per job:
+//   engine.cpp            life (create, start, stop) and the callers' side
+//   engine_loop.cpp       the thread's epoll loop, timers, notifications
+//   engine_queue.cpp      per-target queues, v1 batches, queued deadlines
+//   engine_transfer.cpp   one message on one connection, answer included
+//   engine_completion.cpp verdicts, counters, the breaker and its probes
 #include <curl/curl.h>
 #include <simdjson.h>
 #include <sys/epoll.h>
@@ -52,66 +59,83 @@ class Engine {
   EncodeOptions encode_options(const Target& t, uint32_t flags, int32_t type) const noexcept;
 
  private:
+  // A message without a waiter, alone and with no transfer to wait behind,
+  // waits this long (at most a quarter of its time budget) for others to
+  // share its transfer: at moderate rates batches form too.
+  static constexpr uint64_t kBatchLingerUs = 1000;
+
   Engine(const wallarm_engine_config_t& cfg);
   bool start(std::string* err);
+  bool open_loop(std::string* err);
 
   void wake() noexcept;
   void signal_wake() noexcept;
   void arm_later(uint64_t after_us) noexcept;
 
-  // Engine thread.
+  // Engine thread: the loop (engine_loop.cpp).
   void run() noexcept;
-  void note_deadline(uint64_t deadline_us) noexcept;
   void turn(epoll_event* events, int max_events);
+  int next_timeout_ms(uint64_t now);
+  void watch(int fd, uint32_t events, bool add) noexcept;
   void accept_reader() noexcept;
   void rearm_listener() noexcept;
+  void watch_reader(int fd, bool want_out, bool add) noexcept;
+  void flush_notifications() noexcept;
+  void drop_reader() noexcept;
+  void on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept;
+  void on_curl_timer(long timeout_ms) noexcept;
+  void take_connects();
   void take_inbox();
   void take_later();
+  void note_deadline(uint64_t deadline_us) noexcept;
+  void sweep_targets();
+  void shutdown_all();
+  friend int curl_socket_cb(CURL*, curl_socket_t, int, void*, void*);
+  friend int curl_timer_cb(CURLM*, long, void*);
+
+  // Queues and batches (engine_queue.cpp).
   void pump(Target* t);
   void pump_lingering();
+  bool ready_to_send(Slot* s, uint64_t now);
   bool start_batch(Target* t, size_t max_parts);
   Slot* take_carrier(Target* t);
   void recycle_carrier(Slot* b) noexcept;
+  void on_batch_answer(Slot* b, long status);
+  void expire_queued(uint64_t now);
+
+  // One message on one connection (engine_transfer.cpp).
   void start_transfer(Target* t, Slot* s);
   void count_in_flight(Target* t, Slot* s) noexcept;
   bool put_on_connection(Target* t, Slot* s, Connection* c, uint64_t now);
   void frame_on(Connection* c, Slot* s);
   Connection* take_idle(Target* t, uint64_t now);
   Connection* open_connection(Target* t, uint64_t deadline_us, uint64_t now);
-  void take_connects();
   void on_connect_done(Connection* c, CURLcode rc);
   void write_request(Connection* c);
   Connection::Write write_some(Connection* c) noexcept;
-  void read_answer(Connection* c);
   void on_connection_event(Connection* c, uint32_t events);
+  void read_answer(Connection* c);
   void exchange_failed(Connection* c, int32_t code, const char* detail, bool may_resend);
   void exchange_done(Connection* c, bool reusable);
-  void on_answer(Slot* s, long status);
-  void on_batch_done(Slot* b, long status);
   Slot* detach(Connection* c) noexcept;
   void close_connection(Connection* c) noexcept;
   void expire_flying(uint64_t now);
-  void complete(Slot* s, int32_t code, const char* detail, bool from_node = false);
-  void judge_node(Target* t, bool probe, int32_t code, bool from_node);
-  void settle_message(Slot* s, int32_t code, const char* detail);
-  void drop_claimed(Slot* s);
-  void finish(Slot* s);
-  void settle(Target* t, bool probe) noexcept;
-  void expire_queued(uint64_t now);
-  void send_probes(uint64_t now);
-  void sweep_targets();
-  void shutdown_all();
   void track(Slot* s);
   void untrack(Slot* s) noexcept;
-  int next_timeout_ms(uint64_t now);
-  void watch(int fd, uint32_t events, bool add) noexcept;
-  void watch_reader(int fd, bool want_out, bool add) noexcept;
-  void flush_notifications() noexcept;
-  void drop_reader() noexcept;
-  void on_curl_socket(curl_socket_t s, int what, void* socketp) noexcept;
-  void on_curl_timer(long timeout_ms) noexcept;
-  friend int curl_socket_cb(CURL*, curl_socket_t, int, void*, void*);
-  friend int curl_timer_cb(CURLM*, long, void*);
+
+  // Outcomes (engine_completion.cpp). complete() takes a transfer's
+  // outcome: update_breaker() once, then record_outcome() for each of its
+  // messages, which fills the verdict and counters and calls hand_over():
+  // the slot to its waiter, or back to the table; count_done() then tells
+  // whether a released target is idle.
+  void on_answer(Slot* s, long status);
+  void complete(Slot* s, int32_t code, const char* detail, bool from_node = false);
+  void update_breaker(Target* t, bool probe, int32_t code, bool from_node);
+  void record_outcome(Slot* s, int32_t code, const char* detail);
+  void drop_abandoned(Slot* s);
+  void hand_over(Slot* s);
+  void count_done(Target* t, bool probe) noexcept;
+  void send_probes(uint64_t now);
 
   const uint32_t fork_generation_;
   const uint32_t answer_limit_;

@@ -73,6 +73,9 @@ struct Slot {
     return moved;
   }
   uint64_t ticket() const noexcept { return (uint64_t{generation()} << 32) | index; }
+  // Nobody waits for its outcome (a batch carrier included): what a new
+  // message without a waiter waits behind, to share a batch.
+  bool fire_and_forget() const noexcept { return !has_ticket && !is_probe; }
 };
 
 class SlotTable {
