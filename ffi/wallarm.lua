@@ -11,6 +11,8 @@
 --
 -- API:
 --   wallarm.VERSION, wallarm.ABI
+--   wallarm.TARGET_NUMBERS           the numeric cfg keys of wallarm.target(),
+--                                    wallarm_target_config_t's uint32_t fields
 --   wallarm.load(path?)              -> true | nil, err
 --   wallarm.library_version()        -> "0.1.0" of the loaded library, or nil
 --   wallarm.init_worker(opts?)       -> true | nil, err
@@ -103,6 +105,20 @@ local FORMATS = {
 
 local RECORD_SIZE = ffi.sizeof("wallarm_notify_record_t")  -- 16
 local UINT32_MAX = 4294967295
+
+-- The fields of a struct of the cdef that have a given C type, in order:
+-- what the binding marshals is what wallarm.h declares, listed nowhere else.
+local function fields_of(struct, ctype)
+    local body = cdef:match("typedef struct " .. struct .. " {(.-)} " .. struct .. "_t;")
+    body = body:gsub("/%*.-%*/", "")
+    local names = {}
+    for name in body:gmatch(ctype .. "%s+([%w_]+)%s*;") do
+        if name ~= "size" and name ~= "reserved" then
+            names[#names + 1] = name
+        end
+    end
+    return names
+end
 local ERRBUF_SIZE = 512
 local INITIAL_HEADERS = 64
 -- The library's own deadline (timeout_ms from submit) should report first,
@@ -822,17 +838,9 @@ local function check_target(self, level)
     return handle
 end
 
-local U32_FIELDS = {
-    -- cfg name              wallarm_target_config_t field
-    { "max_connections",      "max_connections" },
-    { "max_conn_age_s",       "max_conn_age_s" },
-    { "idle_timeout_s",       "idle_timeout_s" },
-    { "request_body_limit",   "request_body_limit" },
-    { "response_body_limit",  "response_body_limit" },
-    { "breaker_failures",     "breaker_failures" },
-    { "breaker_backoff_ms",   "breaker_backoff_ms" },
-    { "breaker_backoff_max_ms", "breaker_backoff_max_ms" },
-}
+-- The numbers of a target's config: cfg keys named as their fields.
+local TARGET_NUMBERS = fields_of("wallarm_target_config", "uint32_t")
+_M.TARGET_NUMBERS = TARGET_NUMBERS
 
 function _M.target(cfg)
     if type(cfg) ~= "table" then
@@ -867,15 +875,15 @@ function _M.target(cfg)
 
     local tc = target_cfg
     lib.wallarm_target_config_init(tc)
-    for i = 1, #U32_FIELDS do
-        local name, field = U32_FIELDS[i][1], U32_FIELDS[i][2]
+    for i = 1, #TARGET_NUMBERS do
+        local name = TARGET_NUMBERS[i]
         local v = cfg[name]
         if v ~= nil then
             if type(v) ~= "number" or v < 0 or v > UINT32_MAX or v % 1 ~= 0 then
                 return nil, string_format("%s: integer 0..%d expected, got %s",
                                           name, UINT32_MAX, tostring(v))
             end
-            tc[field] = v
+            tc[name] = v
         end
     end
     if tls_verify ~= nil then
@@ -1036,16 +1044,8 @@ end
 
 -- Stats -------------------------------------------------------------------
 
-local STATS_FIELDS = {
-    "submitted", "sent", "passed", "blocked", "async_sent", "health_probes",
-    "err_timeout", "err_refused", "err_connect", "err_tls", "err_reset",
-    "err_proto", "err_status", "err_io", "unavailable", "dropped",
-    "abandoned", "body_invalid", "truncated", "escaped", "reshaped", "breaker_trips",
-    "conn_opened", "conn_reused", "bytes_sent", "notify_dropped",
-    "in_flight", "queued", "breaker_state", "latency_count",
-    "latency_sum_us",
-}
-_M._STATS_FIELDS = STATS_FIELDS
+-- Every scalar of wallarm_stats_t (the latency buckets are an array).
+local STATS_FIELDS = fields_of("wallarm_stats", "uint64_t")
 
 local function stats_table(s)
     local t = {}

@@ -48,8 +48,15 @@
 extern "C" {
 #endif
 
-/* The ABI version this header describes (also WALLARM_ABI in the enum). */
+/* The ABI version this header describes (also WALLARM_ABI in the enum):
+ * compare with wallarm_abi_version() at run time. It is the soname's
+ * number (libwallarm.so.2). */
 #define WALLARM_ABI_VERSION 2
+/* The connector release this header comes with (wallarm_version() of the
+ * library it was installed with). */
+#define WALLARM_VERSION_MAJOR 0
+#define WALLARM_VERSION_MINOR 1
+#define WALLARM_VERSION_PATCH 0
 
 /* The library is built with hidden visibility; these are its only exports. */
 #if defined(__GNUC__)

@@ -20,6 +20,10 @@ constexpr bool counters_in_header_order() {
   return true;
 }
 static_assert(counters_in_header_order(), "WALLARM_STAT_COUNTERS must follow wallarm_stats_t");
+// ...from the first field after the header to the first gauge, leaving none out.
+static_assert(kOffsets[0] == offsetof(wallarm_stats_t, reserved) + sizeof(uint32_t));
+static_assert(offsetof(wallarm_stats_t, in_flight) ==
+              kOffsets[0] + sizeof kOffsets / sizeof kOffsets[0] * sizeof(uint64_t));
 static_assert(sizeof(wallarm_stats_t) ==
               offsetof(wallarm_stats_t, latency_bucket) + kLatencyBuckets * sizeof(uint64_t));
 

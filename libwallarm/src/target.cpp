@@ -68,20 +68,32 @@ bool in_range(uint32_t v, uint32_t lo, uint32_t hi, const char* field, std::stri
   return false;
 }
 
+// WALLARM_TARGET_NUMBERS names every uint32_t of wallarm_target_config_t
+// between size and tls_verify, in order: a field added to one and not the
+// other fails here.
+#define WALLARM_TARGET_OFFSET(name, initial, least, most) offsetof(wallarm_target_config_t, name),
+constexpr size_t kNumberOffsets[] = {WALLARM_TARGET_NUMBERS(WALLARM_TARGET_OFFSET)};
+#undef WALLARM_TARGET_OFFSET
+constexpr bool numbers_in_header_order() {
+  size_t at = offsetof(wallarm_target_config_t, size) + sizeof(uint32_t);
+  for (size_t offset : kNumberOffsets) {
+    if (offset != at) return false;
+    at += sizeof(uint32_t);
+  }
+  return at == offsetof(wallarm_target_config_t, tls_verify);
+}
+static_assert(numbers_in_header_order(),
+              "WALLARM_TARGET_NUMBERS must list wallarm_target_config_t's numbers in order");
+
 }  // namespace
 
 void default_target_config(wallarm_target_config_t& cfg) noexcept {
   TargetConfig d;
   cfg = wallarm_target_config_t{};
   cfg.size = sizeof cfg;
-  cfg.max_connections = d.max_connections;
-  cfg.max_conn_age_s = d.max_conn_age_s;
-  cfg.idle_timeout_s = d.idle_timeout_s;
-  cfg.request_body_limit = d.request_body_limit;
-  cfg.response_body_limit = d.response_body_limit;
-  cfg.breaker_failures = d.breaker_failures;
-  cfg.breaker_backoff_ms = d.breaker_backoff_ms;
-  cfg.breaker_backoff_max_ms = d.breaker_backoff_max_ms;
+#define WALLARM_TARGET_DEFAULT(name, initial, least, most) cfg.name = d.name;
+  WALLARM_TARGET_NUMBERS(WALLARM_TARGET_DEFAULT)
+#undef WALLARM_TARGET_DEFAULT
   cfg.tls_verify = d.tls_verify ? 1 : 0;
   cfg.format = d.format;
 }
@@ -108,17 +120,16 @@ int32_t parse_target_config(const wallarm_target_config_t& given, TargetConfig& 
   if (!url_ok(c.url, c.format, &out, err)) return WALLARM_EINVAL;
   bool has_health_path = c.health_path != nullptr && c.health_path[0] != '\0';
   if (has_health_path && !health_path_ok(c.health_path, err)) return WALLARM_EINVAL;
-  constexpr uint32_t kMaxBody = 1u << 30;
-  if (!in_range(c.max_connections, 1, 4096, "max_connections", err) ||
-      !in_range(c.max_conn_age_s, 1, 86400, "max_conn_age_s", err) ||
-      !in_range(c.idle_timeout_s, 1, 86400, "idle_timeout_s", err) ||
-      !in_range(c.request_body_limit, 0, kMaxBody, "request_body_limit", err) ||
-      !in_range(c.response_body_limit, 0, kMaxBody, "response_body_limit", err) ||
-      !in_range(c.breaker_failures, 0, 1000000, "breaker_failures", err) ||
-      !in_range(c.breaker_backoff_ms, 1, 3600000, "breaker_backoff_ms", err) ||
-      !in_range(c.breaker_backoff_max_ms, c.breaker_backoff_ms, 3600000,
-                "breaker_backoff_max_ms", err))
+#define WALLARM_TARGET_CHECK(name, initial, least, most) \
+  if (!in_range(c.name, least, most, #name, err)) return WALLARM_EINVAL;
+  WALLARM_TARGET_NUMBERS(WALLARM_TARGET_CHECK)
+#undef WALLARM_TARGET_CHECK
+  if (c.breaker_backoff_max_ms < c.breaker_backoff_ms) {
+    *err = "breaker_backoff_max_ms: must be at least breaker_backoff_ms (" +
+           std::to_string(c.breaker_backoff_ms) + "), not " +
+           std::to_string(c.breaker_backoff_max_ms);
     return WALLARM_EINVAL;
+  }
   if (c.tls_verify != 0 && c.tls_verify != 1) {
     *err = "tls_verify: must be 0 or 1";
     return WALLARM_EINVAL;
@@ -129,14 +140,9 @@ int32_t parse_target_config(const wallarm_target_config_t& given, TargetConfig& 
   }
   out.url = c.url;
   out.ca_file = c.ca_file != nullptr ? c.ca_file : "";
-  out.max_connections = c.max_connections;
-  out.max_conn_age_s = c.max_conn_age_s;
-  out.idle_timeout_s = c.idle_timeout_s;
-  out.request_body_limit = c.request_body_limit;
-  out.response_body_limit = c.response_body_limit;
-  out.breaker_failures = c.breaker_failures;
-  out.breaker_backoff_ms = c.breaker_backoff_ms;
-  out.breaker_backoff_max_ms = c.breaker_backoff_max_ms;
+#define WALLARM_TARGET_COPY(name, initial, least, most) out.name = c.name;
+  WALLARM_TARGET_NUMBERS(WALLARM_TARGET_COPY)
+#undef WALLARM_TARGET_COPY
   out.tls_verify = c.tls_verify == 1;
   out.format = c.format;
   out.health_path = has_health_path ? c.health_path : "";

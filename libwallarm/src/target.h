@@ -21,17 +21,25 @@ namespace wallarm {
 
 class Engine;
 
+// The numbers of wallarm_target_config_t, in its order: name, default,
+// least and most accepted. Defaults, checks and copies are made from this
+// list; target.cpp checks it against the header.
+#define WALLARM_TARGET_NUMBERS(X)                    \
+  X(max_connections, 32, 1, 4096)                    \
+  X(max_conn_age_s, 60, 1, 86400)                    \
+  X(idle_timeout_s, 30, 1, 86400)                    \
+  X(request_body_limit, 128u << 10, 0, 1u << 30)     \
+  X(response_body_limit, 16u << 10, 0, 1u << 30)     \
+  X(breaker_failures, 5, 0, 1000000)                 \
+  X(breaker_backoff_ms, 1000, 1, 3600000)            \
+  X(breaker_backoff_max_ms, 30000, 1, 3600000)
+
 struct TargetConfig {
   std::string url;
   std::string ca_file;
-  uint32_t max_connections = 32;
-  uint32_t max_conn_age_s = 60;
-  uint32_t idle_timeout_s = 30;
-  uint32_t request_body_limit = 128 << 10;
-  uint32_t response_body_limit = 16 << 10;
-  uint32_t breaker_failures = 5;
-  uint32_t breaker_backoff_ms = 1000;
-  uint32_t breaker_backoff_max_ms = 30000;
+#define WALLARM_TARGET_NUMBER(name, initial, least, most) uint32_t name = initial;
+  WALLARM_TARGET_NUMBERS(WALLARM_TARGET_NUMBER)
+#undef WALLARM_TARGET_NUMBER
   bool tls_verify = true;
   int32_t format = WALLARM_FORMAT_MIRROR;
   std::string health_path;  // "" = v1 health messages
