@@ -5,9 +5,8 @@
 --
 -- One engine per nginx worker, created by init_worker(). A request submits
 -- its message (an FFI call that copies what it needs and returns at once) and
--- waits on an ngx.semaphore; one reader per worker, a timer looping over a
--- cosocket connected to the engine's Unix socket, reads the 16-byte
--- completion records and posts the semaphore of the waiter of each ticket.
+-- waits for its verdict as wallarm_waiters.lua arranges: on an ngx.semaphore
+-- that the worker's reader of the engine's completion records posts.
 --
 -- API:
 --   wallarm.VERSION, wallarm.ABI
@@ -50,7 +49,6 @@ local ffi = require "ffi"
 local bit = require "bit"
 
 local ffi_new = ffi.new
-local ffi_cast = ffi.cast
 local ffi_string = ffi.string
 local ffi_gc = ffi.gc
 local band = bit.band
@@ -59,11 +57,9 @@ local tonumber = tonumber
 local tostring = tostring
 local error = error
 local pcall = pcall
-local pairs = pairs
 local setmetatable = setmetatable
 local getmetatable = getmetatable
 local string_format = string.format
-local string_sub = string.sub
 local math_floor = math.floor
 local math_huge = math.huge
 local math_min = math.min
@@ -103,7 +99,6 @@ local FORMATS = {
     multipart = tonumber(CC.WALLARM_FORMAT_MULTIPART),
 }
 
-local RECORD_SIZE = ffi.sizeof("wallarm_notify_record_t")  -- 16
 local UINT32_MAX = 4294967295
 
 -- The fields of a struct of the cdef that have a given C type, in order:
@@ -127,19 +122,6 @@ local WAIT_GRACE_S = 0.010
 -- Deadline of a fire-and-forget message (target:send) unless given: it holds
 -- a pending slot (max_pending) until then, as blocking messages do.
 local SEND_TIMEOUT_MS = 5000
--- Reader: an idle read timeout is normal, and the moment to notice that the
--- worker is exiting. nginx's graceful stop waits for a pending cosocket read:
--- with 60 s here, `nginx -s quit` took 59 s; with 1 s it takes about 1 s.
--- Reconnect back-off after errors.
-local READ_TIMEOUT_MS = 1000
-local READ_SIZE = 4096
-local BACKOFF_MIN_S = 0.05
-local BACKOFF_MAX_S = 5
--- A waiter still registered this long after its deadline was killed in its
--- wait (ngx.exit from another light thread, client abort): the reader ends
--- its ticket, once a second at most.
-local ORPHAN_AFTER_S = 5
-local SWEEP_EVERY_S = 1
 
 local _M = {
     VERSION = "0.1.0",
@@ -147,17 +129,6 @@ local _M = {
 }
 
 local header_ct = ffi.typeof("wallarm_header_t[?]")
-local record_ptr_ct = ffi.typeof("const wallarm_notify_record_t *")
-local u32_ptr_ct = ffi.typeof("const uint32_t *")
-
--- Halves of a uint64 ticket as plain numbers: the low half is the slot
--- index, the high half its generation.
-local LO, HI
-if ffi.abi("le") then
-    LO, HI = 0, 1
-else
-    LO, HI = 1, 0
-end
 
 
 -- Per-process state, shared by every copy of this module in the VM (one
@@ -168,14 +139,13 @@ local state = registry[STATE_KEY]
 if not state then
     state = {
         lib = nil,          -- ffi.load namespace
-        lib_path = nil,
         lib_version = nil,
         engine = nil,       -- wallarm_engine_t * (ffi.gc'ed)
         pid = nil,          -- ngx.worker.pid() when the engine was made
         socket_path = nil,  -- "unix:/..."
         closed = false,     -- set when the engine is freed (VM close)
         reader = nil,       -- the reader's status table while it runs
-        waiters = {},       -- slot index -> waiter { hi, code, sema }
+        waiters = {},       -- wallarm_waiters.lua's, by ticket slot
         semaphore = nil,    -- the ngx.semaphore module
         code_names = {},    -- code -> "ECONNREFUSED"
         strerrors = {},     -- code -> "node refused the connection"
@@ -183,7 +153,10 @@ if not state then
     }
     registry[STATE_KEY] = state
 end
-local waiters = state.waiters
+local waits = require(prefix .. "wallarm_waiters")(state)
+_M._waiters = waits.waiters
+_M._dispatch = waits.dispatch
+_M._sweep = waits.sweep
 
 
 -- Module-level scratch cdata, reused by every call. Safe because nothing
@@ -192,8 +165,7 @@ local waiters = state.waiters
 local msg_c = ffi_new("wallarm_message_t")
 local headers_cap = INITIAL_HEADERS
 local headers_c = ffi_new(header_ct, headers_cap)
-local ticket_c = ffi_new("uint64_t[1]")
-local ticket_u32 = ffi_cast("uint32_t *", ticket_c)
+local ticket_c = waits.ticket  -- what wallarm_submit() writes; waits.wait() reads it
 -- Output structs carry their size, set by the caller (wallarm.h, Growth).
 local verdict_c = ffi_new("wallarm_verdict_t")
 verdict_c.size = ffi.sizeof(verdict_c)
@@ -273,7 +245,6 @@ function _M.load(path)
         local lib, err = open_library(candidates[i])
         if lib then
             state.lib = lib
-            state.lib_path = candidates[i]
             state.lib_version = ffi_string(lib.wallarm_version())
             fill_static_tables(lib)
             C = lib
@@ -357,188 +328,6 @@ local function get_engine(level)
     return engine
 end
 
--- Waiters: tables { hi = <generation>, code = <record code>, sema = <sema>,
--- deadline = <ngx.now() when the wait ends> }, each with its own semaphore,
--- pooled.
-local pool = {}
-local npool = 0
-
-local function get_waiter()
-    if npool > 0 then
-        local w = pool[npool]
-        pool[npool] = nil
-        npool = npool - 1
-        return w
-    end
-    return { hi = 0, code = 0, deadline = 0, sema = state.semaphore.new(0) }
-end
-
-local function put_waiter(w)
-    -- A post that raced with the wait's timeout leaves a count behind: such
-    -- a semaphore is not reused.
-    if w.sema:count() ~= 0 then
-        return
-    end
-    npool = npool + 1
-    pool[npool] = w
-end
-
--- Handles the whole records at the start of `data` and returns what is left
--- of it (a partial record, or ""). Records of tickets nobody waits for any
--- more (timed out, released) are ignored.
-local function dispatch(data)
-    local n = #data
-    local whole = n - n % RECORD_SIZE
-    if whole > 0 then
-        local rec = ffi_cast(record_ptr_ct, data)
-        local u32 = ffi_cast(u32_ptr_ct, rec)
-        for i = 0, whole / RECORD_SIZE - 1 do
-            local w = waiters[u32[i * 4 + LO]]
-            if w and w.hi == u32[i * 4 + HI] then
-                w.code = rec[i].code
-                w.sema:post(1)
-            end
-        end
-    end
-    if whole == n then
-        return ""
-    end
-    return string_sub(data, whole + 1)
-end
-_M._dispatch = dispatch
-_M._waiters = waiters
-
--- Ends the tickets of waiters that will never come back for them.
-local sweep_ticket = ffi_new("uint64_t[1]")
-local sweep_u32 = ffi_cast("uint32_t *", sweep_ticket)
-local function sweep(now)
-    local engine = state.engine
-    if not engine then
-        return 0
-    end
-    local n = 0
-    for lo, w in pairs(waiters) do
-        if w.deadline + ORPHAN_AFTER_S < now then
-            waiters[lo] = nil
-            sweep_u32[LO], sweep_u32[HI] = lo, w.hi
-            state.lib.wallarm_release(engine, sweep_ticket[0])
-            n = n + 1
-        end
-    end
-    return n
-end
-_M._sweep = sweep
-
-local function maybe_sweep(status)
-    local now = ngx.now()
-    if now >= status.next_sweep then
-        status.next_sweep = now + SWEEP_EVERY_S
-        sweep(now)
-    end
-end
-
--- The reader: one never-ending timer per worker. `status` is the table
--- state.reader pointed at when it started; it stops when another engine
--- replaced its own, or when the worker exits.
-local reader_loop
-
-local function read_connection(status)
-    local ngx = ngx
-    local sock = ngx.socket.tcp()
-    status.sock = sock
-    sock:settimeout(READ_TIMEOUT_MS)
-    local ok, err = sock:connect(status.path)
-    if not ok then
-        return nil, "connect to " .. status.path .. ": " .. tostring(err)
-    end
-    status.connected = true
-    status.backoff_reset = true
-    local exiting = ngx.worker.exiting
-    local leftover = ""
-    while state.reader == status do
-        local data, rerr = sock:receiveany(READ_SIZE)
-        if status.failing and (data or rerr == "timeout") then
-            -- Logged once the connection works, not on every connect.
-            status.failing = false
-            ngx.log(ngx.NOTICE, "[wallarm] notification reader is back")
-        end
-        if data then
-            if leftover ~= "" then
-                data = leftover .. data
-            end
-            leftover = dispatch(data)
-            maybe_sweep(status)
-        elseif rerr == "timeout" then
-            maybe_sweep(status)
-            if exiting() then
-                break
-            end
-        else
-            return nil, "read: " .. tostring(rerr)
-        end
-    end
-    return true
-end
-
-reader_loop = function(premature, status)
-    if premature or state.reader ~= status then
-        return
-    end
-    local ngx = ngx
-    local exiting = ngx.worker.exiting
-    local backoff = BACKOFF_MIN_S
-    while state.reader == status and not exiting() do
-        local ok, res, err = pcall(read_connection, status)
-        if status.sock then
-            status.sock:close()
-            status.sock = nil
-        end
-        status.connected = false
-        if ok and res then
-            backoff = BACKOFF_MIN_S
-        else
-            if not ok then
-                err = res
-            end
-            -- One line per outage, not one per retry.
-            if not status.failing then
-                status.failing = true
-                ngx.log(ngx.ERR, "[wallarm] notification reader: ", err,
-                        " (retrying quietly; waiters fall back to polling)")
-            end
-            if state.reader ~= status or exiting() then
-                break
-            end
-            if status.backoff_reset then
-                -- the connection worked for a while: retry soon
-                status.backoff_reset = false
-                backoff = BACKOFF_MIN_S
-            end
-            ngx.sleep(backoff)
-            backoff = math_min(backoff * 2, BACKOFF_MAX_S)
-            maybe_sweep(status)
-        end
-    end
-    if state.reader == status then
-        state.reader = nil
-    end
-end
-
-local function start_reader(timer_at)
-    if state.reader then
-        return true
-    end
-    local status = { path = state.socket_path, failing = false,
-                     connected = false, next_sweep = 0 }
-    state.reader = status
-    local ok, err = timer_at(0, reader_loop, status)
-    if not ok then
-        state.reader = nil
-        return nil, "cannot start the notification reader: " .. tostring(err)
-    end
-    return true
-end
-
 local function opt(opts, name, kind)
     local v = opts[name]
     if v ~= nil and type(v) ~= kind then
@@ -603,9 +392,7 @@ function _M.init_worker(opts)
         state.engine, state.reader, state.socket_path = nil, nil, nil
         ffi_gc(old, nil)
         C.wallarm_engine_free(old)
-        for k in pairs(waiters) do
-            waiters[k] = nil
-        end
+        waits.forget()
     end
 
     if not state.engine then
@@ -632,7 +419,7 @@ function _M.init_worker(opts)
         state.socket_path = "unix:" .. ffi_string(path)
     end
 
-    return start_reader(timer_at)
+    return waits.start_reader(timer_at)
 end
 
 -- The notification socket of this process's engine ("unix:/..."), or nil.
@@ -990,25 +777,11 @@ function target_mt.inspect(self, msg, timeout_ms)
     if rc ~= OK then
         return failure(rc, last_error(rc), 0)
     end
-    local lo, hi = ticket_u32[LO], ticket_u32[HI]
-    local w = get_waiter()
-    local wait_s = timeout_ms / 1000 + WAIT_GRACE_S
-    w.hi = hi
-    w.deadline = (ngx_now or ngx.now)() + wait_s
-    waiters[lo] = w
-
-    local sema = w.sema
-    local pok, ok, err = pcall(sema.wait, sema, wait_s)
-    if waiters[lo] == w then  -- else swept (this worker stalled for seconds)
-        waiters[lo] = nil
-    end
-    -- The ticket again from its halves: ticket_c was reused while we waited.
-    ticket_u32[LO], ticket_u32[HI] = lo, hi
+    local waited, why = waits.wait(timeout_ms / 1000 + WAIT_GRACE_S, (ngx_now or ngx.now)())
     local ticket = ticket_c[0]
-    put_waiter(w)
-    if not pok or (not ok and err ~= "timeout") then
+    if waited == nil then
         C.wallarm_release(engine, ticket)
-        error("inspect: cannot wait in this context (" .. tostring(pok and err or ok)
+        error("inspect: cannot wait in this context (" .. why
               .. "); use target:send() here", 2)
     end
 

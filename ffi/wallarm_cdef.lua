@@ -290,7 +290,9 @@ int32_t wallarm_target_stats(wallarm_target_t *target, wallarm_stats_t *out);
  * kept for wallarm_result() and announced on the notification socket; with
  * ticket NULL the message is fire-and-forget. A ticket holds a slot until it
  * is ended by wallarm_result() (OK) or wallarm_release(): end every ticket
- * once. Returns EUNAVAILABLE at once
+ * once. Its low 32 bits name that slot, unique among the tickets not yet
+ * ended (a caller may key its waiters by them); its high 32 bits tell the
+ * slot's successive uses apart. Returns EUNAVAILABLE at once
  * while the target's breaker is open, EQUEUE when max_pending messages are
  * pending, ESHUTDOWN while the engine stops. */
 int32_t wallarm_submit(wallarm_target_t *target, const wallarm_message_t *msg,

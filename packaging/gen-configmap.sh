@@ -2,7 +2,8 @@
 # Writes the Kubernetes ConfigMap `kong-lua` that Kong (Kong Ingress
 # Controller / the kong/kong Helm chart, plugins.configMaps) mounts flat as
 # kong/plugins/kong-lua/: one data key per file, named by its basename, for
-# every kong-plugin/*.lua plus ffi/wallarm.lua and ffi/wallarm_cdef.lua.
+# every kong-plugin/*.lua plus the binding's ffi/wallarm.lua,
+# ffi/wallarm_waiters.lua and ffi/wallarm_cdef.lua.
 #
 # Usage: packaging/gen-configmap.sh [OUTPUT]     (default: standard output)
 #
@@ -24,7 +25,8 @@ root=$(cd "$here/.." && pwd) || die "cannot find the source tree"
 
 # The files, one per line as "basename<TAB>path relative to root", sorted.
 list=
-for f in "$root"/kong-plugin/*.lua "$root"/ffi/wallarm.lua "$root"/ffi/wallarm_cdef.lua; do
+for f in "$root"/kong-plugin/*.lua "$root"/ffi/wallarm.lua "$root"/ffi/wallarm_waiters.lua \
+         "$root"/ffi/wallarm_cdef.lua; do
   [ -f "$f" ] || die "missing ${f#"$root"/}"
   list="$list$(basename "$f")	${f#"$root"/}
 "

@@ -42,7 +42,8 @@ need "usr/include/wallarm.h"
 need "${libdir}pkgconfig/wallarm.pc"
 need "${libdir}libwallarm.so"  # the name ffi.load("wallarm") opens
 need "usr/bin/wallarm-node-check"
-for f in handler.lua schema.lua messages.lua counters.lua status_api.lua wallarm.lua wallarm_cdef.lua; do
+for f in handler.lua schema.lua messages.lua counters.lua status_api.lua wallarm.lua wallarm_waiters.lua \
+         wallarm_cdef.lua; do
   need "usr/share/lua/5.1/kong/plugins/kong-lua/$f"
 done
 grep -q "^Version: $version\$" "$root/${libdir}pkgconfig/wallarm.pc" ||

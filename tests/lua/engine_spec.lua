@@ -597,12 +597,12 @@ describe("records", function()
 
   local function fake_waiter()
     local sema = require("ngx.semaphore").new(0)
-    return { hi = 0, code = 0, deadline = math.huge, sema = sema }
+    return { gen = 0, deadline = math.huge, sema = sema }
   end
 
   it("wake the waiter of their ticket only, in pieces or whole", function()
     local a, b = fake_waiter(), fake_waiter()
-    a.hi, b.hi = 7, 3
+    a.gen, b.gen = 7, 3
     wallarm._waiters[5], wallarm._waiters[6] = a, b
     local data = record(5, 7, -9) .. record(6, 2, 0) .. record(6, 3, 0) .. record(99, 1, 0)
     -- every split point
@@ -613,7 +613,6 @@ describe("records", function()
       left = wallarm._dispatch(left .. data:sub(cut + 1))
       assert.equal("", left)
       assert.equal(1, a.sema.n)
-      assert.equal(-9, a.code)
       assert.equal(1, b.sema.n)   -- generation 2 was ignored
     end
     wallarm._waiters[5], wallarm._waiters[6] = nil, nil
@@ -625,7 +624,7 @@ describe("the reader loop", function()
     local reader = timers[1]
     assert.truthy(reader)
     local status = reader.args[1]
-    local w = { hi = 11, code = 0, deadline = math.huge,
+    local w = { gen = 11, deadline = math.huge,
                 sema = require("ngx.semaphore").new(0) }
     wallarm._waiters[4] = w
     local rec = (function()
@@ -676,7 +675,6 @@ describe("the reader loop", function()
     assert.equal(wallarm._socket_path(), paths[1])
     assert.equal(3, closes)
     assert.equal(1, w.sema.n)
-    assert.equal(-10, w.code)
     assert.same({ 0.05, 0.05 }, fake.sleeps)
     local levels = {}
     for _, l in ipairs(fake.logs) do levels[#levels + 1] = l[1] end

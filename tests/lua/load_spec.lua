@@ -58,9 +58,10 @@ describe("require", function()
 
   it("does not declare the cdef again under another module name", function()
     -- As Kong loads it: kong.plugins.kong-lua.wallarm next to
-    -- kong.plugins.kong-lua.wallarm_cdef.
+    -- kong.plugins.kong-lua.wallarm_cdef and .wallarm_waiters.
     package.preload["kong.plugins.kong-lua.wallarm"] = read_source("wallarm")
     package.preload["kong.plugins.kong-lua.wallarm_cdef"] = read_source("wallarm_cdef")
+    package.preload["kong.plugins.kong-lua.wallarm_waiters"] = read_source("wallarm_waiters")
     local kong_wallarm = require "kong.plugins.kong-lua.wallarm"
     assert.equal(1, wallarm_cdefs)
     assert.truthy(package.loaded["kong.plugins.kong-lua.wallarm_cdef"])
@@ -72,15 +73,21 @@ describe("require", function()
     assert.equal("0.1.0", third.VERSION)
   end)
 
-  it("finds its cdef module relative to its own name", function()
+  it("finds its cdef and waiters modules relative to its own name", function()
     -- The binding reads the structs' fields from it: a copy of the text.
     local marker = "-- a cdef module that is not the real one\n" .. require("wallarm_cdef")
+    local waiters_loaded = false
     package.preload["elsewhere.wallarm_cdef"] = function() return marker end
+    package.preload["elsewhere.wallarm_waiters"] = function()
+      waiters_loaded = true
+      return read_source("wallarm_waiters")()
+    end
     package.preload["elsewhere.wallarm"] = read_source("wallarm")
     require "elsewhere.wallarm"
     -- the cdef is declared already, so the module only had to load it
     assert.equal(marker, package.loaded["elsewhere.wallarm_cdef"])
     assert.equal(1, wallarm_cdefs)
+    assert.is_true(waiters_loaded)
   end)
 end)
 

@@ -54,7 +54,7 @@ def plugin_files(root):
     for name in sorted(os.listdir(os.path.join(root, "kong-plugin"))):
         if name.endswith(".lua"):
             files[name] = os.path.join(root, "kong-plugin", name)
-    for name in ("wallarm.lua", "wallarm_cdef.lua"):
+    for name in ("wallarm.lua", "wallarm_waiters.lua", "wallarm_cdef.lua"):
         assert name not in files
         files[name] = os.path.join(root, "ffi", name)
     return files
@@ -139,7 +139,7 @@ def make_tree(root, tree, extra_plugin=None):
     for name, content in (extra_plugin or {}).items():
         with open(os.path.join(tree, "kong-plugin", name), "wb") as f:
             f.write(content)
-    for name in ("wallarm.lua", "wallarm_cdef.lua"):
+    for name in ("wallarm.lua", "wallarm_waiters.lua", "wallarm_cdef.lua"):
         with open(os.path.join(tree, "ffi", name), "wb") as f:
             f.write(b"-- " + name.encode() + b"\n")
 
