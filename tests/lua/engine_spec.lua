@@ -6,6 +6,12 @@ package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
 local helpers = require "helpers"
 local ffi = require "ffi"
 
+ffi.cdef [[
+  int fork(void);
+  void _exit(int status);
+  int waitpid(int pid, int *status, int options);
+]]
+
 local fake = helpers.fake_ngx()
 local wallarm = require "wallarm"
 fake.wallarm = wallarm
@@ -18,6 +24,52 @@ local function timer_at(delay, fn, ...)
 end
 
 local targets, servers = {}, {}
+
+-- The engine of this process, as a worker's init_worker makes it, with this
+-- test process playing its notification reader (fake.reader). Every test
+-- runs after it (before_each below), so that each runs alone or in any order.
+local function engine()
+  if not wallarm._socket_path() then
+    assert(wallarm.init_worker({ socket_dir = dir .. "/sock", connector = "kong-test",
+                                 timer_at = timer_at }))
+  end
+  if not fake.reader then
+    fake.reader = assert(helpers.connect_unix(wallarm._socket_path()))
+    fake.leftover = ""
+  end
+end
+
+-- The reader's timer (the last one started): init_worker starts one when
+-- none runs (a test of the reader loop ended it).
+local function reader_timer()
+  assert(wallarm.init_worker({ timer_at = timer_at }))
+  return timers[#timers]
+end
+
+-- Runs fn in a forked child, for what only a process's first init_worker
+-- does: there the parent's engine is another process's, and the child makes
+-- its own. Returns true, or false and the child's error.
+local child_seq = 0
+local function in_child(fn)
+  child_seq = child_seq + 1
+  local errfile = ("%s/child-%d.err"):format(dir, child_seq)
+  io.stdout:flush()
+  io.stderr:flush()
+  local pid = ffi.C.fork()
+  assert(pid >= 0, "fork failed")
+  if pid == 0 then
+    local ok, err = pcall(fn)
+    if not ok then
+      helpers.write_file(errfile, type(err) == "table" and tostring(err.message or err[1] or err)
+                                  or tostring(err))
+    end
+    ffi.C._exit(ok and 0 or 1)
+  end
+  local status = ffi.new("int[1]")
+  assert.equal(pid, ffi.C.waitpid(pid, status, 0))
+  if status[0] == 0 then return true end
+  return false, helpers.read_file(errfile) or ("child status " .. status[0])
+end
 
 -- A target on a fresh loopback server: t, srv.
 local function new_target(cfg)
@@ -90,9 +142,12 @@ teardown(function()
   helpers.rmtree(dir)
 end)
 
+before_each(engine)
+
 after_each(function()
   fake.hooks.on_wait = nil
   fake.wait_error = nil
+  fake.wait_yield = nil
 end)
 
 describe("init_worker", function()
@@ -111,39 +166,50 @@ describe("init_worker", function()
   it("reports a socket_dir it cannot use", function()
     local file = dir .. "/a-file"
     helpers.write_file(file, "x")
-    local ok, err = wallarm.init_worker({ socket_dir = file, timer_at = timer_at })
-    assert.is_nil(ok)
-    assert.matches("^wallarm_engine_new: socket_dir: ", err)
-    assert.matches(file, err, 1, true)
-    assert.is_nil(wallarm._socket_path())
-    assert.equal(0, #timers)
+    assert.is_true(in_child(function()
+      local before = #timers
+      local ok, err = wallarm.init_worker({ socket_dir = file, timer_at = timer_at })
+      assert.is_nil(ok)
+      assert.matches("^wallarm_engine_new: socket_dir: ", err)
+      assert.matches(file, err, 1, true)
+      assert.is_nil(wallarm._socket_path())
+      assert.equal(before, #timers)
+    end))
   end)
 
   it("reports a timer it cannot start, and keeps the engine", function()
-    local ok, err = wallarm.init_worker({
-      socket_dir = dir .. "/sock", connector = "kong-test",
-      timer_at = function() return nil, "too many pending timers" end,
-    })
-    assert.is_nil(ok)
-    assert.equal("cannot start the notification reader: too many pending timers", err)
-    local quoted = (dir .. "/sock/wallarm-"):gsub("%p", "%%%0")
-    assert.matches("^unix:" .. quoted .. "%d+%.sock$", wallarm._socket_path())
+    assert.is_true(in_child(function()
+      local ok, err = wallarm.init_worker({
+        socket_dir = dir .. "/sock", connector = "kong-test",
+        timer_at = function() return nil, "too many pending timers" end,
+      })
+      assert.is_nil(ok)
+      assert.equal("cannot start the notification reader: too many pending timers", err)
+      local quoted = (dir .. "/sock/wallarm-"):gsub("%p", "%%%0")
+      assert.matches("^unix:" .. quoted .. "%d+%.sock$", wallarm._socket_path())
+      -- The engine stays: the next init_worker only starts the reader.
+      local path = wallarm._socket_path()
+      assert.is_true(wallarm.init_worker({ timer_at = timer_at }))
+      assert.equal(path, wallarm._socket_path())
+    end))
   end)
 
   it("starts one reader, once", function()
-    local path = wallarm._socket_path()
-    assert.is_true(wallarm.init_worker({ socket_dir = dir .. "/sock", timer_at = timer_at }))
-    assert.equal(1, #timers)
-    assert.equal(0, timers[1].delay)
-    assert.equal(path, timers[1].args[1].path)
-    assert.is_true(wallarm.init_worker({ timer_at = timer_at }))
-    assert.equal(1, #timers)
-    assert.equal(path, wallarm._socket_path())
-    -- the socket file, in a private directory
-    local attrs = io.popen("stat -c %a '" .. dir .. "/sock'"):read("*l")
-    assert.equal("700", attrs)
-    -- This test process plays the reader from now on.
-    fake.reader = assert(helpers.connect_unix(path))
+    assert.is_true(in_child(function()
+      local before = #timers
+      assert.is_true(wallarm.init_worker({ socket_dir = dir .. "/sock", timer_at = timer_at }))
+      local path = wallarm._socket_path()
+      assert.equal(before + 1, #timers)
+      assert.equal(0, timers[#timers].delay)
+      assert.equal(path, timers[#timers].args[1].path)
+      assert.is_true(wallarm.init_worker({ timer_at = timer_at }))
+      assert.equal(before + 1, #timers)
+      assert.equal(path, wallarm._socket_path())
+      -- the socket file, in a private directory
+      local attrs = io.popen("stat -c %a '" .. dir .. "/sock'"):read("*l")
+      assert.equal("700", attrs)
+      assert.truthy(helpers.connect_unix(path))
+    end))
   end)
 end)
 
@@ -201,16 +267,25 @@ describe("wallarm.target", function()
     assert.has_error(function() wallarm.stats(t) end, "wallarm target already released")
   end)
 
-  it("releases a forgotten target when it is collected", function()
-    local before = wallarm.stats()
-    for _ = 1, 50 do
-      wallarm.target({ url = "http://127.0.0.1:1/" })
+  it("releases a forgotten target when it is collected: the engine closes its connection", function()
+    local srv = helpers.listen_tcp()
+    servers[#servers + 1] = srv
+    -- Made and dropped in a call of its own: no stack slot keeps it.
+    local function forgotten(url)
+      local t = assert(wallarm.target({ url = url, format = "v1" }))
+      assert.is_true(t:send(request()))
     end
+    forgotten("http://127.0.0.1:" .. srv.port .. "/inspect")
+    local conn = assert(srv:accept(5000))
+    assert(conn:read_request(5000))
+    assert(conn:send(json_answer(200, "")))  -- kept alive for the next message
     collectgarbage()
     collectgarbage()
-    -- Released targets still count in the engine's sums; what matters is
-    -- that nothing crashed and the engine still answers.
-    assert.equal(before.submitted, wallarm.stats().submitted)
+    -- Released, the target is freed with its connection: the node sees EOF.
+    local data, err = conn:recv(4096, 5000)
+    conn:close()
+    assert.equal("", data, "no EOF: " .. tostring(err))
+    assert.truthy(wallarm.stats())
   end)
 end)
 
@@ -566,24 +641,64 @@ describe("target:inspect", function()
     assert.matches("engine_spec%.lua:%d+: msg%.headers: the header source returned %d+, a count 0%.%.%d+", err)
   end)
 
-  it("handles many concurrent tickets, each woken by its own record", function()
-    local t, srv = new_target({ max_connections = 8 })
-    -- submit 20 (send through the inspect path's internals is not possible
-    -- without yields), so: 20 inspects in a row, each served in turn.
-    for i = 1, 20 do
-      serve_once(srv, json_answer(i % 2 == 0 and 403 or 200, ""))
-      local v = t:inspect(request({ request_id = "r" .. i }), 2000)
-      assert.is_true(v.ok)
-      assert.equal(i % 2 == 0 and "block" or "pass", v.action)
+  it("has many tickets in flight together, each woken by its own record", function()
+    local n = 8
+    local t, srv = new_target({ max_connections = n })
+    -- Each inspect submits, then yields in its wait as a request's light
+    -- thread does: none is collected before all are submitted.
+    fake.wait_yield = true
+    local cos, semas = {}, {}
+    for i = 1, n do
+      cos[i] = coroutine.create(function()
+        return t:inspect(request({ request_id = "r" .. i }), 5000)
+      end)
+      local ok, sema = coroutine.resume(cos[i])
+      assert.is_true(ok)
+      assert.equal("suspended", coroutine.status(cos[i]))
+      semas[i] = sema
+    end
+    fake.wait_yield = nil
+    -- The node holds all n, on n connections, before it answers any.
+    local conns = {}
+    for _ = 1, n do
+      local conn = assert(srv:accept(5000))
+      local req = assert(conn:read_request(5000))
+      conns[helpers.header(req, "X-Wallarm-Request-Id")] = conn
     end
     local s = wallarm.stats(t)
-    assert.equal(10, s.blocked)
-    assert.equal(10, s.passed)
-    assert.same({}, (function()
-      local left = {}
-      for k in pairs(wallarm._waiters) do left[#left + 1] = k end
-      return left
-    end)())
+    assert.equal(n, s.in_flight)
+    assert.equal(n, s.conn_opened)
+    -- Answered last first: even ids blocked, odd ones passed.
+    for i = n, 1, -1 do
+      local conn = assert(conns["r" .. i], "no message r" .. i)
+      assert(conn:send(json_answer(i % 2 == 0 and 403 or 200, "")))
+    end
+    -- The records, read as the worker's reader reads them, post each
+    -- waiter's semaphore once.
+    local function posted()
+      local sum = 0
+      for i = 1, n do sum = sum + semas[i].n end
+      return sum
+    end
+    local deadline = helpers.now_ms() + 5000
+    while posted() < n and helpers.now_ms() < deadline do
+      local data = fake.reader:recv(4096, 50)
+      if data and data ~= "" then fake.leftover = wallarm._dispatch(fake.leftover .. data) end
+    end
+    for i = 1, n do
+      assert.equal(1, semas[i].n, "r" .. i)
+      semas[i].n = 0  -- the wait takes its post
+      local ok, v = coroutine.resume(cos[i], true)
+      assert.is_true(ok, v)
+      assert.is_true(v.ok)
+      assert.equal(i % 2 == 0 and "block" or "pass", v.action, "r" .. i)
+      conns["r" .. i]:close()
+    end
+    s = wallarm.stats(t)
+    assert.equal(n / 2, s.blocked)
+    assert.equal(n / 2, s.passed)
+    assert.equal(0, s.in_flight)
+    assert.is_nil(next(wallarm._waiters))
   end)
 end)
 
@@ -621,7 +736,7 @@ end)
 
 describe("the reader loop", function()
   it("reads, reconnects with back-off, logs once per outage, stops on exit", function()
-    local reader = timers[1]
+    local reader = reader_timer()
     assert.truthy(reader)
     local status = reader.args[1]
     local w = { gen = 11, deadline = math.huge,
@@ -683,15 +798,16 @@ describe("the reader loop", function()
     assert.matches("no such file or directory", fake.logs[1][2])
     wallarm._waiters[4] = nil
 
-    -- It ended: init_worker starts a new one.
+    -- It ended: init_worker starts a new one, once.
+    local started = #timers
     assert.is_true(wallarm.init_worker({ timer_at = timer_at }))
-    assert.equal(2, #timers)
+    assert.equal(started + 1, #timers)
     assert.is_true(wallarm.init_worker({ timer_at = timer_at }))
-    assert.equal(2, #timers)
+    assert.equal(started + 1, #timers)
   end)
 
   it("backs off exponentially while the socket stays away", function()
-    local reader = timers[#timers]
+    local reader = reader_timer()
     local n = 0
     _G.ngx.socket.tcp = function()
       return {
@@ -783,11 +899,6 @@ end)
 
 describe("after fork", function()
   it("refuses the parent's engine and targets, and makes a new engine", function()
-    ffi.cdef [[
-      int fork(void);
-      void _exit(int status);
-      int waitpid(int pid, int *status, int options);
-    ]]
     local t = new_target()
     io.stdout:flush()
     local pid = ffi.C.fork()

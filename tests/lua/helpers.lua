@@ -72,6 +72,9 @@ _M.library = env_or("WALLARM_LIBRARY",
 _M.node_bin = env_or("WALLARM_REFERENCE_NODE",
                      _M.root .. "/build/release/examples/reference-node/wallarm-reference-node")
 _M.fake_abi_library = os.getenv("WALLARM_FAKE_ABI_LIBRARY")
+_M.luajit = env_or("WALLARM_LUAJIT", "luajit")
+-- What the specs start may take this many times longer (sanitizer builds).
+_M.slowdown = tonumber(os.getenv("WALLARM_TEST_SLOWDOWN")) or 1
 
 function _M.errno_str()
   return ffi.string(C.strerror(ffi.errno()))
@@ -308,7 +311,8 @@ function _M.start_node(args, dir)
               .. "kill %d 2>/dev/null) >/dev/null 2>&1 </dev/null &")
              :format(_M.getpid(), pid, pid))
   local node = { pid = pid, dir = dir }
-  local deadline = _M.now_ms() + 60000
+  -- Polled: ready when the port file is written; generous for loaded machines.
+  local deadline = _M.now_ms() + 60000 * _M.slowdown
   while _M.now_ms() < deadline do
     local s = _M.read_file(portfile)
     if s and s:match("^%d+") then
@@ -374,7 +378,9 @@ function _M.fake_ngx()
   function sema_mt:count() return self.n end
   function sema_mt:wait(seconds)
     if fake.wait_error then error(fake.wait_error) end
-    if fake.wait_yield then return coroutine.yield() end
+    -- Yields this semaphore to whoever resumes the request's coroutine;
+    -- what it is resumed with is the wait's result.
+    if fake.wait_yield then return coroutine.yield(self) end
     local deadline = _M.now_ms() + seconds * 1000
     while self.n == 0 do
       if fake.hooks.on_wait then fake.hooks.on_wait() end

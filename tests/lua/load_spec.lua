@@ -5,12 +5,13 @@ package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
 local helpers = require "helpers"
 local ffi = require "ffi"
 
--- ffi.cdef calls that declare the binding's types, counted from here on.
+-- ffi.cdef calls that declare the binding's types, counted over the whole
+-- file (whichever test loads the binding first declares them).
 local real_cdef = ffi.cdef
 local wallarm_cdefs = 0
 local declared_before = pcall(ffi.typeof, "wallarm_engine_t")
 
-local function counting_cdef(def)
+ffi.cdef = function(def)
   if def:find("wallarm_engine_t", 1, true) then
     wallarm_cdefs = wallarm_cdefs + 1
   end
@@ -19,6 +20,39 @@ end
 
 local function read_source(name)
   return assert(loadfile(helpers.root .. "/ffi/" .. name .. ".lua"))
+end
+
+-- As Kong loads it: kong.plugins.kong-lua.wallarm next to its cdef and
+-- waiters modules.
+local function preload_kong_copy()
+  package.preload["kong.plugins.kong-lua.wallarm"] = read_source("wallarm")
+  package.preload["kong.plugins.kong-lua.wallarm_cdef"] = read_source("wallarm_cdef")
+  package.preload["kong.plugins.kong-lua.wallarm_waiters"] = read_source("wallarm_waiters")
+end
+
+-- Calls fn(binding) with a copy of the binding whose per-process state
+-- (kept in the Lua registry, shared by every copy) is new, as in a process
+-- that has not loaded the library: the tests of a first load run in any
+-- order. The process's state is put back after.
+local function binding_states()
+  local keys = {}
+  for k in pairs(debug.getregistry()) do
+    if type(k) == "string" and k:find("^libwallarm%.binding%.") then keys[#keys + 1] = k end
+  end
+  return keys
+end
+
+local function with_fresh_binding(fn)
+  local registry = debug.getregistry()
+  local saved = {}
+  for _, k in ipairs(binding_states()) do
+    saved[k] = registry[k]
+    registry[k] = nil
+  end
+  local ok, err = pcall(function() fn(read_source("wallarm")()) end)
+  for _, k in ipairs(binding_states()) do registry[k] = nil end
+  for k, v in pairs(saved) do registry[k] = v end
+  if not ok then error(err, 0) end
 end
 
 describe("require", function()
@@ -30,11 +64,9 @@ describe("require", function()
     _G.ngx = setmetatable({}, { __index = function(_, k)
       error("ngx." .. tostring(k) .. " touched at require time", 2)
     end })
-    ffi.cdef = counting_cdef
   end)
 
   teardown(function()
-    ffi.cdef = real_cdef
     _G.ngx = saved_ngx
   end)
 
@@ -47,21 +79,24 @@ describe("require", function()
 
   it("loads without ngx and without loading the library", function()
     assert.is_false(declared_before)
-    local wallarm = require "wallarm"
-    assert.equal("table", type(wallarm))
-    assert.equal("0.1.0", wallarm.VERSION)
-    assert.equal(2, wallarm.ABI)
-    assert.is_nil(wallarm.library_version())
+    -- A load of its own, whatever loaded the module before.
+    local loaded = package.loaded.wallarm
+    package.loaded.wallarm = nil
+    local ok, err = pcall(with_fresh_binding, function()
+      local wallarm = require "wallarm"
+      assert.equal("table", type(wallarm))
+      assert.equal("0.1.0", wallarm.VERSION)
+      assert.equal(2, wallarm.ABI)
+      assert.is_nil(wallarm.library_version())
+    end)
+    package.loaded.wallarm = loaded  -- that copy's state is gone
+    if not ok then error(err, 0) end
     assert.equal(1, wallarm_cdefs)
     assert.is_true(pcall(ffi.typeof, "wallarm_verdict_t"))
   end)
 
   it("does not declare the cdef again under another module name", function()
-    -- As Kong loads it: kong.plugins.kong-lua.wallarm next to
-    -- kong.plugins.kong-lua.wallarm_cdef and .wallarm_waiters.
-    package.preload["kong.plugins.kong-lua.wallarm"] = read_source("wallarm")
-    package.preload["kong.plugins.kong-lua.wallarm_cdef"] = read_source("wallarm_cdef")
-    package.preload["kong.plugins.kong-lua.wallarm_waiters"] = read_source("wallarm_waiters")
+    preload_kong_copy()
     local kong_wallarm = require "kong.plugins.kong-lua.wallarm"
     assert.equal(1, wallarm_cdefs)
     assert.truthy(package.loaded["kong.plugins.kong-lua.wallarm_cdef"])
@@ -74,6 +109,7 @@ describe("require", function()
   end)
 
   it("finds its cdef and waiters modules relative to its own name", function()
+    require "wallarm"  -- declares the cdef
     -- The binding reads the structs' fields from it: a copy of the text.
     local marker = "-- a cdef module that is not the real one\n" .. require("wallarm_cdef")
     local waiters_loaded = false
@@ -105,33 +141,48 @@ describe("wallarm.load", function()
   end)
 
   it("raises in code_name before the library is loaded", function()
-    local ok, err = pcall(wallarm.code_name, -10)
-    assert.is_false(ok)
-    assert.matches("call wallarm.load%(%) first", err)
+    with_fresh_binding(function(fresh)
+      local ok, err = pcall(fresh.code_name, -10)
+      assert.is_false(ok)
+      assert.matches("call wallarm.load%(%) first", err)
+    end)
   end)
 
   it("names a path that does not exist", function()
-    local ok, err = wallarm.load("/nonexistent/dir/libwallarm.so")
-    assert.is_nil(ok)
-    assert.matches("^cannot load libwallarm: ", err)
-    assert.matches("/nonexistent/dir/libwallarm.so", err, 1, true)
+    with_fresh_binding(function(fresh)
+      local ok, err = fresh.load("/nonexistent/dir/libwallarm.so")
+      assert.is_nil(ok)
+      assert.matches("^cannot load libwallarm: ", err)
+      assert.matches("/nonexistent/dir/libwallarm.so", err, 1, true)
+    end)
   end)
 
   it("names the path from WALLARM_LIBRARY", function()
+    local saved = os.getenv("WALLARM_LIBRARY")
     ffi.C.setenv("WALLARM_LIBRARY", "/nonexistent/from-env.so", 1)
-    local ok, err = wallarm.load()
-    ffi.C.unsetenv("WALLARM_LIBRARY")
+    local ok, err
+    with_fresh_binding(function(fresh) ok, err = fresh.load() end)
+    if saved then ffi.C.setenv("WALLARM_LIBRARY", saved, 1) else ffi.C.unsetenv("WALLARM_LIBRARY") end
     assert.is_nil(ok)
     assert.matches("/nonexistent/from-env.so", err, 1, true)
   end)
 
   it("lists every default name it tried", function()
-    local saved = os.getenv("WALLARM_LIBRARY")
-    ffi.C.unsetenv("WALLARM_LIBRARY")
+    -- In a process of its own: where the library is loaded already, the
+    -- loader finds it by its soname (libwallarm.so.2).
+    local dir = helpers.mkdtemp()
+    local script = dir .. "/load.lua"
+    helpers.write_file(script, ("package.path = %q .. package.path\n"):format(helpers.root .. "/ffi/?.lua;")
+      .. "local ok, err = require('wallarm').load()\n"
+      .. "io.write(tostring(ok), '\\n', tostring(err))\n")
+    local p = io.popen(("env -u WALLARM_LIBRARY '%s' '%s' 2>&1"):format(helpers.luajit, script))
+    local out = p:read("*a")
+    p:close()
+    helpers.rmtree(dir)
+    local ok, err = out:match("^(%w+)\n(.*)$")
+    assert.truthy(ok, out)
     -- Only meaningful when the loader cannot find libwallarm by name.
-    local ok, err = wallarm.load()
-    if saved then ffi.C.setenv("WALLARM_LIBRARY", saved, 1) end
-    if ok then
+    if ok == "true" then
       pending("libwallarm is on the loader path")
       return
     end
@@ -140,9 +191,11 @@ describe("wallarm.load", function()
   end)
 
   it("refuses a library that is not libwallarm", function()
-    local ok, err = wallarm.load("libc.so.6")
-    assert.is_nil(ok)
-    assert.matches("libc.so.6: not libwallarm", err, 1, true)
+    with_fresh_binding(function(fresh)
+      local ok, err = fresh.load("libc.so.6")
+      assert.is_nil(ok)
+      assert.matches("libc.so.6: not libwallarm", err, 1, true)
+    end)
   end)
 
   it("refuses a library of another ABI", function()
@@ -151,24 +204,34 @@ describe("wallarm.load", function()
       pending("WALLARM_FAKE_ABI_LIBRARY not set (ctest sets it)")
       return
     end
-    local ok, err = wallarm.load(fake)
-    assert.is_nil(ok)
-    assert.equal("cannot load libwallarm: libwallarm ABI 1 found, 2 expected ("
-                 .. fake .. ")", err)
-    assert.is_nil(wallarm.library_version())
+    with_fresh_binding(function(fresh)
+      local ok, err = fresh.load(fake)
+      assert.is_nil(ok)
+      assert.equal("cannot load libwallarm: libwallarm ABI 1 found, 2 expected ("
+                   .. fake .. ")", err)
+      assert.is_nil(fresh.library_version())
+    end)
   end)
 
   it("loads the built library, whose version is the binding's", function()
+    with_fresh_binding(function(fresh)
+      assert.is_nil(fresh.library_version())
+      assert.is_true(fresh.load(helpers.library))
+      assert.equal(fresh.VERSION, fresh.library_version())
+    end)
     assert.is_true(wallarm.load(helpers.library))
     assert.equal(wallarm.VERSION, wallarm.library_version())
   end)
 
   it("loads once: later calls succeed at once, whatever the path", function()
+    assert.is_true(wallarm.load(helpers.library))
     assert.is_true(wallarm.load())
     assert.is_true(wallarm.load("/nonexistent/libwallarm.so"))
   end)
 
   it("shares the loaded library with copies under other names", function()
+    assert.is_true(wallarm.load(helpers.library))
+    preload_kong_copy()
     local kong_wallarm = require "kong.plugins.kong-lua.wallarm"
     assert.equal(wallarm.VERSION, kong_wallarm.library_version())
     assert.is_true(kong_wallarm.load())
@@ -176,6 +239,7 @@ describe("wallarm.load", function()
   end)
 
   it("names codes", function()
+    assert.is_true(wallarm.load(helpers.library))
     assert.equal("OK", wallarm.code_name(0))
     assert.equal("ECONNREFUSED", wallarm.code_name(-10))
     assert.equal("ETIMEOUT", wallarm.code_name(-9))

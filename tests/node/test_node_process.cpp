@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "../wait_limits.h"
 #include "wallarm.h"
 
 namespace {
@@ -35,18 +36,19 @@ struct Process {
       _exit(127);
     }
   }
-  // Exit status, or -1 if it did not exit within timeout_ms.
-  int wait(int timeout_ms) {
-    auto start = Clock::now();
-    while (Clock::now() - start < std::chrono::milliseconds(timeout_ms)) {
+  // Exit status, or -1 if it did not exit within `limit` (looked at once
+  // at least, so a limit of 0 asks whether it is still running).
+  int wait(std::chrono::milliseconds limit = wait_limits::kStartup) {
+    const auto deadline = Clock::now() + limit;
+    for (;;) {
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) == pid) {
         pid = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
+      if (Clock::now() >= deadline) return -1;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return -1;
   }
   ~Process() {
     if (pid > 0) {
@@ -70,10 +72,13 @@ TEST_CASE("node process: serves, records, and on SIGTERM flushes its log and exi
                 "none", "--mode", "block", "--deny", "192.0.2.66", "--attack-log",
                 (dir / "attacks.jsonl").string(), "--threads", "8"},
                (dir / "stderr").string());
-  auto start = Clock::now();
+  // Ready once its port file is there (written whole, then renamed).
+  const auto deadline = Clock::now() + wait_limits::kStartup;
   while (!fs::exists(dir / "port")) {
-    REQUIRE(node.wait(0) == -1);  // still running
-    REQUIRE(Clock::now() - start < std::chrono::seconds(10));
+    REQUIRE_MESSAGE(node.wait(std::chrono::milliseconds(0)) == -1,
+                    "the node exited: " << slurp(dir / "stderr"));
+    REQUIRE_MESSAGE(Clock::now() < deadline,
+                    "no port file within " << wait_limits::kStartup.count() << " s");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::string url = "http://127.0.0.1:" + std::to_string(std::stoi(slurp(dir / "port"))) + "/";
@@ -105,7 +110,7 @@ TEST_CASE("node process: serves, records, and on SIGTERM flushes its log and exi
   // The record waits for its response message; SIGTERM must still write it.
   CHECK(slurp(dir / "attacks.jsonl").empty());
   REQUIRE(kill(node.pid, SIGTERM) == 0);
-  CHECK(node.wait(5000) == 0);
+  CHECK(node.wait() == 0);
   std::string log = slurp(dir / "attacks.jsonl");
   REQUIRE_FALSE(log.empty());
   auto record = nlohmann::json::parse(log.substr(0, log.find('\n')));
@@ -118,11 +123,11 @@ TEST_CASE("node process: serves, records, and on SIGTERM flushes its log and exi
 TEST_CASE("node process: a bad option is refused with the option named") {
   fs::path err = fs::temp_directory_path() / ("node-err-" + std::to_string(getpid()));
   Process bad({"--mode", "loud"}, err.string());
-  CHECK(bad.wait(5000) == 2);
+  CHECK(bad.wait() == 2);
   CHECK(slurp(err).find("mode: must be off, monitoring, safe_blocking or block") !=
         std::string::npos);
   Process missing({"--modsecurity-config", "/nonexistent/node.conf"}, err.string());
-  CHECK(missing.wait(10000) == 1);
+  CHECK(missing.wait() == 1);
   CHECK(slurp(err).find("/nonexistent/node.conf") != std::string::npos);
   fs::remove(err);
 }

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "../../wait_limits.h"
+
 namespace e2e {
 
 namespace fs = std::filesystem;
@@ -74,9 +76,9 @@ bool port_is_free(uint16_t port);
 bool wait_port(uint16_t port, std::chrono::milliseconds timeout);
 
 // How long a child may take to become ready (a port file, a health answer):
-// generous, for sanitizer builds on a loaded machine. Readiness is polled,
-// so a fast start costs no more than the start itself.
-inline constexpr std::chrono::seconds kStartupLimit{90};
+// generous, and twice that under sanitizers (tests/wait_limits.h). Readiness
+// is polled, so a fast start costs no more than the start itself.
+inline constexpr std::chrono::seconds kStartupLimit = wait_limits::kStartup;
 
 // Polls `ready` every 20 ms until it returns true (then true) or `limit`
 // passes (then false).
