@@ -114,7 +114,6 @@ local function fields_of(struct, ctype)
     end
     return names
 end
-local ERRBUF_SIZE = 512
 local INITIAL_HEADERS = 64
 -- The library's own deadline (timeout_ms from submit) should report first,
 -- with its detail and counters; the semaphore wait gives it this much more.
@@ -171,7 +170,6 @@ local verdict_c = ffi_new("wallarm_verdict_t")
 verdict_c.size = ffi.sizeof(verdict_c)
 local stats_c = ffi_new("wallarm_stats_t")
 stats_c.size = ffi.sizeof(stats_c)
-local errbuf = ffi_new("char[?]", ERRBUF_SIZE)
 local engine_cfg = ffi_new("wallarm_engine_config_t")
 local target_cfg = ffi_new("wallarm_target_config_t")
 
@@ -291,6 +289,16 @@ function _M.strerror(code)
 end
 
 
+-- What the last failed call in this thread was about (wallarm.h: the one
+-- error channel), or the code's description.
+local function last_error(code)
+    local detail = ffi_string(C.wallarm_last_error())
+    if detail == "" then
+        detail = state.strerrors[code] or _M.strerror(code)
+    end
+    return detail
+end
+
 -- Engine ------------------------------------------------------------------
 
 local function current_pid()
@@ -401,12 +409,12 @@ function _M.init_worker(opts)
         engine_cfg.socket_dir = socket_dir
         engine_cfg.connector = connector
         local out = ffi_new("wallarm_engine_t *[1]")
-        local rc = C.wallarm_engine_new(engine_cfg, out, errbuf, ERRBUF_SIZE)
+        local rc = C.wallarm_engine_new(engine_cfg, out)
         engine_cfg.socket_dir = nil
         engine_cfg.connector = nil
         if rc ~= OK then
             return nil, string_format("wallarm_engine_new: %s (%s)",
-                                      ffi_string(errbuf), _M.code_name(rc))
+                                      last_error(rc), _M.code_name(rc))
         end
         local path = C.wallarm_engine_socket_path(out[0])
         if path == nil then
@@ -683,16 +691,12 @@ function _M.target(cfg)
     tc.ca_file = ca_file
     tc.health_path = health_path
     local out = ffi_new("wallarm_target_t *[1]")
-    local rc = lib.wallarm_target_new(engine, tc, out, errbuf, ERRBUF_SIZE)
+    local rc = lib.wallarm_target_new(engine, tc, out)
     tc.url = nil
     tc.ca_file = nil
     tc.health_path = nil
     if rc ~= OK then
-        local msg = ffi_string(errbuf)
-        if msg == "" then
-            msg = _M.strerror(rc)
-        end
-        return nil, msg
+        return nil, last_error(rc)
     end
     return setmetatable({ handle = ffi_gc(out[0], target_gc) }, target_mt)
 end
@@ -715,14 +719,6 @@ local function failure(code, detail, latency_ms)
         detail = detail,
         latency_ms = latency_ms,
     }
-end
-
-local function last_error(code)
-    local detail = ffi_string(C.wallarm_last_error())
-    if detail == "" then
-        detail = state.strerrors[code] or _M.strerror(code)
-    end
-    return detail
 end
 
 -- Turns verdict_c into a table.
@@ -780,18 +776,18 @@ function target_mt.inspect(self, msg, timeout_ms)
     local waited, why = waits.wait(timeout_ms / 1000 + WAIT_GRACE_S, (ngx_now or ngx.now)())
     local ticket = ticket_c[0]
     if waited == nil then
-        C.wallarm_release(engine, ticket)
+        C.wallarm_ticket_release(engine, ticket)
         error("inspect: cannot wait in this context (" .. why
               .. "); use target:send() here", 2)
     end
 
     -- After a timeout too: the record may have been dropped or late.
-    rc = C.wallarm_result(engine, ticket, verdict_c)
+    rc = C.wallarm_ticket_result(engine, ticket, verdict_c)
     if rc == OK then
         return verdict_table(verdict_c)
     end
     if rc == EAGAIN then
-        C.wallarm_release(engine, ticket)
+        C.wallarm_ticket_release(engine, ticket)
         return failure(ETIMEOUT, "no verdict within " .. timeout_ms .. " ms",
                        timeout_ms)
     end

@@ -1,7 +1,7 @@
 -- Generated from libwallarm/include/wallarm.h by cmake/gen_cdef.cmake: do not edit.
 return [[
 enum {
-    WALLARM_ABI = 2,              /* bumped on any incompatible change */
+    WALLARM_ABI = 3,              /* bumped on any incompatible change */
     WALLARM_MAX_ATTACKS = 8,      /* attacks kept in a verdict */
     WALLARM_LATENCY_BUCKETS = 14  /* see wallarm_latency_bucket_le_us() */
 };
@@ -127,7 +127,7 @@ typedef struct wallarm_attack {
     char location[40];  /* "uri", "query", "header:user-agent", "body" */
 } wallarm_attack_t;
 
-/* The outcome of one request message, written by wallarm_result(). */
+/* The outcome of one request message, written by wallarm_ticket_result(). */
 typedef struct wallarm_verdict {
     uint32_t size;        /* set by the caller: sizeof(wallarm_verdict_t) */
     int32_t code;         /* WALLARM_OK, or why there is no verdict */
@@ -252,11 +252,9 @@ const char *wallarm_last_error(void);
 
 void wallarm_engine_config_init(wallarm_engine_config_t *cfg);
 /* Starts the engine thread. *out is owned by the caller until
- * wallarm_engine_free(). On failure writes a NUL-terminated message naming
- * the field at fault into errbuf (if errbuf_len > 0). */
+ * wallarm_engine_free(). */
 int32_t wallarm_engine_new(const wallarm_engine_config_t *cfg,
-                           wallarm_engine_t **out,
-                           char *errbuf, size_t errbuf_len);
+                           wallarm_engine_t **out);
 /* Stops the thread (pending messages complete with ESHUTDOWN), closes every
  * connection and target, removes the socket file and frees the engine. In a
  * forked child it only forgets the engine. */
@@ -271,12 +269,10 @@ int32_t wallarm_engine_stats(wallarm_engine_t *engine, wallarm_stats_t *out);
 
 void wallarm_target_config_init(wallarm_target_config_t *cfg);
 /* *out belongs to the engine; the caller holds it until
- * wallarm_target_release(). On failure writes a message naming the bad field
- * into errbuf. */
+ * wallarm_target_release(). */
 int32_t wallarm_target_new(wallarm_engine_t *engine,
                            const wallarm_target_config_t *cfg,
-                           wallarm_target_t **out,
-                           char *errbuf, size_t errbuf_len);
+                           wallarm_target_t **out);
 /* The caller's handle is gone after this call; messages already submitted
  * are still sent, and the engine frees the target after the last one. No
  * other call on this target may run at the same time or after. */
@@ -287,24 +283,24 @@ int32_t wallarm_target_stats(wallarm_target_t *target, wallarm_stats_t *out);
 
 /* Serializes msg and queues it; never waits on the network. The deadline is
  * now + timeout_ms, queueing included. With ticket non-NULL the verdict is
- * kept for wallarm_result() and announced on the notification socket; with
- * ticket NULL the message is fire-and-forget. A ticket holds a slot until it
- * is ended by wallarm_result() (OK) or wallarm_release(): end every ticket
- * once. Its low 32 bits name that slot, unique among the tickets not yet
- * ended (a caller may key its waiters by them); its high 32 bits tell the
- * slot's successive uses apart. Returns EUNAVAILABLE at once
- * while the target's breaker is open, EQUEUE when max_pending messages are
- * pending, ESHUTDOWN while the engine stops. */
+ * kept for wallarm_ticket_result() and announced on the notification
+ * socket; with ticket NULL the message is fire-and-forget. A ticket holds a
+ * slot until it is ended by wallarm_ticket_result() (OK) or
+ * wallarm_ticket_release(): end every ticket once. Its low 32 bits name
+ * that slot, unique among the tickets not yet ended (a caller may key its
+ * waiters by them); its high 32 bits tell the slot's successive uses apart.
+ * Returns EUNAVAILABLE at once while the target's breaker is open, EQUEUE
+ * when max_pending messages are pending, ESHUTDOWN while the engine stops. */
 int32_t wallarm_submit(wallarm_target_t *target, const wallarm_message_t *msg,
                        uint32_t flags, uint32_t timeout_ms, uint64_t *ticket);
 /* Writes the verdict of a completed ticket into out and ends the ticket.
  * Returns EAGAIN (ticket kept) while it is pending, ETICKET if the ticket is
  * unknown, already ended or released. */
-int32_t wallarm_result(wallarm_engine_t *engine, uint64_t ticket,
-                       wallarm_verdict_t *out);
+int32_t wallarm_ticket_result(wallarm_engine_t *engine, uint64_t ticket,
+                              wallarm_verdict_t *out);
 /* Ends a ticket whose waiter gave up: its verdict will be discarded, and a
  * message still queued is never sent. */
-int32_t wallarm_release(wallarm_engine_t *engine, uint64_t ticket);
+int32_t wallarm_ticket_release(wallarm_engine_t *engine, uint64_t ticket);
 /* Submits and blocks the calling thread until the verdict: for tests and
  * tools only, never from an event loop. */
 int32_t wallarm_inspect(wallarm_target_t *target, const wallarm_message_t *msg,

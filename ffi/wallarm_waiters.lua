@@ -132,7 +132,7 @@ return function(state)
             if w.deadline + ORPHAN_AFTER_S < now then
                 waiters[slot] = nil
                 sweep_u32[SLOT], sweep_u32[GEN] = slot, w.gen
-                state.lib.wallarm_release(engine, sweep_ticket[0])
+                state.lib.wallarm_ticket_release(engine, sweep_ticket[0])
                 n = n + 1
             end
         end

@@ -1,6 +1,5 @@
 // The extern "C" entry points: argument checks, fork checks, and the
 // conversion of every exception into a code. Nothing else lives here.
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -41,13 +40,8 @@ int32_t fail(int32_t code, const char* why = nullptr) noexcept {
 
 int32_t fail(int32_t code, const std::string& why) noexcept { return fail(code, why.c_str()); }
 
-// A failure that is also written into the caller's errbuf.
-int32_t fail_into(char* errbuf, size_t len, int32_t code, const std::string& why) noexcept {
-  if (errbuf != nullptr && len > 0) std::snprintf(errbuf, len, "%s", why.c_str());
-  return fail(code, why);
-}
-
-// Output structs: the caller's size must hold at least the ABI 2 layout.
+// Output structs: the caller's size must hold at least the layout they have
+// had since ABI 2.
 bool size_ok(const wallarm_stats_t* out) { return out->size >= sizeof(wallarm_stats_t); }
 bool size_ok(const wallarm_verdict_t* out) { return out->size >= sizeof(wallarm_verdict_t); }
 constexpr const char* kStatsSize = "out: set out->size to sizeof(wallarm_stats_t)";
@@ -93,19 +87,17 @@ void wallarm_engine_config_init(wallarm_engine_config_t* cfg) {
   cfg->connector = "kong";
 }
 
-int32_t wallarm_engine_new(const wallarm_engine_config_t* cfg, wallarm_engine_t** out,
-                           char* errbuf, size_t errbuf_len) try {
+int32_t wallarm_engine_new(const wallarm_engine_config_t* cfg, wallarm_engine_t** out) try {
   if (cfg == nullptr || out == nullptr)
-    return fail_into(errbuf, errbuf_len, WALLARM_EINVAL, "cfg and out are required");
+    return fail(WALLARM_EINVAL, "cfg and out are required");
   std::unique_ptr<Engine> engine;
   std::string err;
   int32_t rc = Engine::create(*cfg, &engine, &err);
-  if (rc != WALLARM_OK) return fail_into(errbuf, errbuf_len, rc, err);
+  if (rc != WALLARM_OK) return fail(rc, err);
   *out = reinterpret_cast<wallarm_engine_t*>(engine.release());
   return WALLARM_OK;
 } catch (...) {
-  int32_t rc = from_exception();
-  return fail_into(errbuf, errbuf_len, rc, t_last_error);
+  return from_exception();
 }
 
 void wallarm_engine_free(wallarm_engine_t* e) {
@@ -137,20 +129,19 @@ void wallarm_target_config_init(wallarm_target_config_t* cfg) {
 }
 
 int32_t wallarm_target_new(wallarm_engine_t* e, const wallarm_target_config_t* cfg,
-                           wallarm_target_t** out, char* errbuf, size_t errbuf_len) try {
+                           wallarm_target_t** out) try {
   if (e == nullptr || cfg == nullptr || out == nullptr)
-    return fail_into(errbuf, errbuf_len, WALLARM_EINVAL, "engine, cfg and out are required");
+    return fail(WALLARM_EINVAL, "engine, cfg and out are required");
   if (engine_of(e)->forked())
-    return fail_into(errbuf, errbuf_len, WALLARM_EFORKED, wallarm::code_message(WALLARM_EFORKED));
+    return fail(WALLARM_EFORKED);
   Target* target = nullptr;
   std::string err;
   int32_t rc = engine_of(e)->add_target(*cfg, &target, &err);
-  if (rc != WALLARM_OK) return fail_into(errbuf, errbuf_len, rc, err);
+  if (rc != WALLARM_OK) return fail(rc, err);
   *out = reinterpret_cast<wallarm_target_t*>(target);
   return WALLARM_OK;
 } catch (...) {
-  int32_t rc = from_exception();
-  return fail_into(errbuf, errbuf_len, rc, t_last_error);
+  return from_exception();
 }
 
 void wallarm_target_release(wallarm_target_t* t) {
@@ -186,7 +177,7 @@ int32_t wallarm_submit(wallarm_target_t* t, const wallarm_message_t* msg, uint32
   return from_exception();
 }
 
-int32_t wallarm_result(wallarm_engine_t* e, uint64_t ticket, wallarm_verdict_t* out) {
+int32_t wallarm_ticket_result(wallarm_engine_t* e, uint64_t ticket, wallarm_verdict_t* out) {
   if (e == nullptr || out == nullptr) return fail(WALLARM_EINVAL, "engine and out are required");
   if (!size_ok(out)) return fail(WALLARM_EINVAL, kVerdictSize);
   if (engine_of(e)->forked()) return fail(WALLARM_EFORKED);
@@ -194,7 +185,7 @@ int32_t wallarm_result(wallarm_engine_t* e, uint64_t ticket, wallarm_verdict_t* 
   return rc == WALLARM_OK || rc == WALLARM_EAGAIN ? rc : fail(rc);
 }
 
-int32_t wallarm_release(wallarm_engine_t* e, uint64_t ticket) {
+int32_t wallarm_ticket_release(wallarm_engine_t* e, uint64_t ticket) {
   if (e == nullptr) return fail(WALLARM_EINVAL, "engine is required");
   if (engine_of(e)->forked()) return fail(WALLARM_EFORKED);
   int32_t rc = engine_of(e)->release(ticket);

@@ -18,7 +18,7 @@ namespace wallarm {
 namespace {
 
 // Records kept while no reader drains them (1 MiB); past that, waiters fall
-// back to polling wallarm_result() when their wait times out.
+// back to polling wallarm_ticket_result() when their wait times out.
 constexpr size_t kMaxPendingBytes = 65536 * sizeof(wallarm_notify_record_t);
 constexpr int kSendBuffer = 1 << 20;
 constexpr const char* kPrefix = "wallarm-";

@@ -36,7 +36,7 @@ class Notifier {
 
   // Queues a record for the reader. Without a socket there is nobody to
   // tell, and past the cap records are dropped (and counted): waiters then
-  // find their verdict with wallarm_result() when their wait times out.
+  // find their verdict with wallarm_ticket_result() when their wait times out.
   void push(uint64_t ticket, int32_t code) noexcept;
   enum class Flush { done, blocked, broken };
   // Writes what is pending: done, blocked (wait for writability), or broken

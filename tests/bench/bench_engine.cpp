@@ -88,9 +88,8 @@ Result run_engine(uint16_t port, int total, int concurrency) {
   wallarm_engine_config_init(&ecfg);
   ecfg.socket_dir = dir.c_str();
   wallarm_engine_t* engine = nullptr;
-  char err[256];
-  if (wallarm_engine_new(&ecfg, &engine, err, sizeof err) != WALLARM_OK) {
-    std::fprintf(stderr, "engine: %s\n", err);
+  if (wallarm_engine_new(&ecfg, &engine) != WALLARM_OK) {
+    std::fprintf(stderr, "engine: %s\n", wallarm_last_error());
     std::exit(1);
   }
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
@@ -99,7 +98,7 @@ Result run_engine(uint16_t port, int total, int concurrency) {
   tcfg.url = url.c_str();
   tcfg.max_connections = static_cast<uint32_t>(concurrency);
   wallarm_target_t* target = nullptr;
-  if (wallarm_target_new(engine, &tcfg, &target, err, sizeof err) != WALLARM_OK) std::exit(1);
+  if (wallarm_target_new(engine, &tcfg, &target) != WALLARM_OK) std::exit(1);
 
   int reader = socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un addr{};
@@ -124,7 +123,7 @@ Result run_engine(uint16_t port, int total, int concurrency) {
     ssize_t n = recv(reader, records, sizeof records, 0);  // whole records: 16 bytes each
     if (n <= 0) std::exit(2);
     for (size_t i = 0; i < static_cast<size_t>(n) / sizeof records[0]; ++i) {
-      if (wallarm_result(engine, records[i].ticket, &verdict) != WALLARM_OK || verdict.code != 0) ++failed;
+      if (wallarm_ticket_result(engine, records[i].ticket, &verdict) != WALLARM_OK || verdict.code != 0) ++failed;
       ++done;
       if (submitted < total) submit();
     }

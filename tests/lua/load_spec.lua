@@ -86,7 +86,7 @@ describe("require", function()
       local wallarm = require "wallarm"
       assert.equal("table", type(wallarm))
       assert.equal("0.1.0", wallarm.VERSION)
-      assert.equal(2, wallarm.ABI)
+      assert.equal(3, wallarm.ABI)
       assert.is_nil(wallarm.library_version())
     end)
     package.loaded.wallarm = loaded  -- that copy's state is gone
@@ -169,7 +169,7 @@ describe("wallarm.load", function()
 
   it("lists every default name it tried", function()
     -- In a process of its own: where the library is loaded already, the
-    -- loader finds it by its soname (libwallarm.so.2).
+    -- loader finds it by its soname (libwallarm.so.3).
     local dir = helpers.mkdtemp()
     local script = dir .. "/load.lua"
     helpers.write_file(script, ("package.path = %q .. package.path\n"):format(helpers.root .. "/ffi/?.lua;")
@@ -187,7 +187,7 @@ describe("wallarm.load", function()
       return
     end
     assert.matches("libwallarm.so", err, 1, true)
-    assert.matches("libwallarm.so.2", err, 1, true)
+    assert.matches("libwallarm.so.3", err, 1, true)
   end)
 
   it("refuses a library that is not libwallarm", function()
@@ -207,7 +207,7 @@ describe("wallarm.load", function()
     with_fresh_binding(function(fresh)
       local ok, err = fresh.load(fake)
       assert.is_nil(ok)
-      assert.equal("cannot load libwallarm: libwallarm ABI 1 found, 2 expected ("
+      assert.equal("cannot load libwallarm: libwallarm ABI 1 found, 3 expected ("
                    .. fake .. ")", err)
       assert.is_nil(fresh.library_version())
     end)

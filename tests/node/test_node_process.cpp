@@ -86,13 +86,12 @@ TEST_CASE("node process: serves, records, and on SIGTERM flushes its log and exi
   wallarm_engine_config_t ecfg;
   wallarm_engine_config_init(&ecfg);
   wallarm_engine_t* engine = nullptr;
-  char err[256];
-  REQUIRE(wallarm_engine_new(&ecfg, &engine, err, sizeof err) == WALLARM_OK);
+  REQUIRE(wallarm_engine_new(&ecfg, &engine) == WALLARM_OK);
   wallarm_target_config_t tcfg;
   wallarm_target_config_init(&tcfg);
   tcfg.url = url.c_str();
   wallarm_target_t* target = nullptr;
-  REQUIRE(wallarm_target_new(engine, &tcfg, &target, err, sizeof err) == WALLARM_OK);
+  REQUIRE(wallarm_target_new(engine, &tcfg, &target) == WALLARM_OK);
   std::string method = "GET", uri = "/", id = "proc-1", ip = "192.0.2.66";
   wallarm_message_t m{};
   m.type = WALLARM_MSG_REQUEST;

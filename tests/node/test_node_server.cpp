@@ -39,13 +39,12 @@ struct Connector {
   explicit Connector(const std::string& url, int32_t format = WALLARM_FORMAT_MIRROR) {
     wallarm_engine_config_t ecfg;
     wallarm_engine_config_init(&ecfg);
-    char err[256];
-    REQUIRE(wallarm_engine_new(&ecfg, &engine, err, sizeof err) == WALLARM_OK);
+    REQUIRE(wallarm_engine_new(&ecfg, &engine) == WALLARM_OK);
     wallarm_target_config_t tcfg;
     wallarm_target_config_init(&tcfg);
     tcfg.url = url.c_str();
     tcfg.format = format;
-    REQUIRE(wallarm_target_new(engine, &tcfg, &target, err, sizeof err) == WALLARM_OK);
+    REQUIRE(wallarm_target_new(engine, &tcfg, &target) == WALLARM_OK);
   }
   ~Connector() { wallarm_engine_free(engine); }
 

@@ -56,8 +56,7 @@ struct Engine {
     wallarm_engine_config_init(&cfg);
     cfg.socket_dir = socket_dir;
     cfg.max_pending = max_pending;
-    char err[256];
-    REQUIRE_MESSAGE(wallarm_engine_new(&cfg, &e, err, sizeof err) == WALLARM_OK, err);
+    REQUIRE_MESSAGE(wallarm_engine_new(&cfg, &e) == WALLARM_OK, wallarm_last_error());
   }
   ~Engine() { wallarm_engine_free(e); }
 
@@ -74,8 +73,7 @@ struct Engine {
     cfg.format = format;
     if (tune) tune(cfg);
     wallarm_target_t* t = nullptr;
-    char err[256];
-    REQUIRE_MESSAGE(wallarm_target_new(e, &cfg, &t, err, sizeof err) == WALLARM_OK, err);
+    REQUIRE_MESSAGE(wallarm_target_new(e, &cfg, &t) == WALLARM_OK, wallarm_last_error());
     return t;
   }
   wallarm_stats_t stats(wallarm_target_t* t) {
@@ -90,7 +88,7 @@ struct Engine {
     v.size = sizeof v;
     auto start = Clock::now();
     for (;;) {
-      int32_t rc = wallarm_result(e, ticket, &v);
+      int32_t rc = wallarm_ticket_result(e, ticket, &v);
       if (rc != WALLARM_EAGAIN) {
         REQUIRE(rc == WALLARM_OK);
         return v;

@@ -24,8 +24,7 @@ wallarm_target_t* target(wallarm_engine_t* e, const std::string& url) {
   cfg.url = url.c_str();
   cfg.breaker_failures = 0;
   wallarm_target_t* t = nullptr;
-  char err[256];
-  REQUIRE(wallarm_target_new(e, &cfg, &t, err, sizeof err) == WALLARM_OK);
+  REQUIRE(wallarm_target_new(e, &cfg, &t) == WALLARM_OK);
   return t;
 }
 
@@ -36,8 +35,7 @@ TEST_CASE("dns: a hanging lookup times out alone and stalls nothing else") {
   wallarm_engine_config_t ecfg;
   wallarm_engine_config_init(&ecfg);
   wallarm_engine_t* e = nullptr;
-  char err[256];
-  REQUIRE(wallarm_engine_new(&ecfg, &e, err, sizeof err) == WALLARM_OK);
+  REQUIRE(wallarm_engine_new(&ecfg, &e) == WALLARM_OK);
   auto* slow = target(e, "http://slow.test:8080/");
   auto* healthy = target(e, node.url());
 

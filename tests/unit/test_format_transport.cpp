@@ -233,9 +233,9 @@ TEST_CASE("formats: a node URL with a query is refused outside v1, and bad forma
     cfg.format = format;
     cfg.health_path = health_path;
     wallarm_target_t* t = nullptr;
-    char err[256] = "";
-    CHECK(wallarm_target_new(eng.e, &cfg, &t, err, sizeof err) == WALLARM_EINVAL);
-    CHECK_MESSAGE(std::string(err).rfind(field, 0) == 0, err);
+    CHECK(wallarm_target_new(eng.e, &cfg, &t) == WALLARM_EINVAL);
+    std::string err = wallarm_last_error();
+    CHECK_MESSAGE(err.rfind(field, 0) == 0, err);
   };
   refused("http://127.0.0.1:1/n?x=1", WALLARM_FORMAT_MIRROR, nullptr, "url");
   refused("http://127.0.0.1:1/n#f", WALLARM_FORMAT_MULTIPART, nullptr, "url");
@@ -257,10 +257,9 @@ TEST_CASE("abi growth: a config struct that ends before the appended fields is r
   std::memcpy(old, &full, sizeof old);
   reinterpret_cast<wallarm_target_config_t*>(old)->size = sizeof old;
   wallarm_target_t* t = nullptr;
-  char err[256] = "";
-  REQUIRE_MESSAGE(wallarm_target_new(eng.e, reinterpret_cast<wallarm_target_config_t*>(old), &t,
-                                     err, sizeof err) == WALLARM_OK,
-                  err);
+  REQUIRE_MESSAGE(
+      wallarm_target_new(eng.e, reinterpret_cast<wallarm_target_config_t*>(old), &t) == WALLARM_OK,
+      wallarm_last_error());
   Message msg;
   CHECK(inspect(t, msg).code == WALLARM_OK);
   REQUIRE(node.wait_for_requests(1, 2000));
@@ -274,15 +273,15 @@ TEST_CASE("abi growth: a config struct that ends before the appended fields is r
   } newer{};
   newer.known = full;
   newer.known.size = sizeof newer;
-  REQUIRE(wallarm_target_new(eng.e, &newer.known, &t, err, sizeof err) == WALLARM_OK);
+  REQUIRE(wallarm_target_new(eng.e, &newer.known, &t) == WALLARM_OK);
   wallarm_target_release(t);
   newer.unknown_field = 1;
-  CHECK(wallarm_target_new(eng.e, &newer.known, &t, err, sizeof err) == WALLARM_EINVAL);
-  CHECK(std::string(err).rfind("size:", 0) == 0);
+  CHECK(wallarm_target_new(eng.e, &newer.known, &t) == WALLARM_EINVAL);
+  CHECK(std::string(wallarm_last_error()).rfind("size:", 0) == 0);
 
   full.size = offsetof(wallarm_target_config_t, format) - 8;  // smaller than any
-  CHECK(wallarm_target_new(eng.e, &full, &t, err, sizeof err) == WALLARM_EINVAL);
-  CHECK(std::string(err).rfind("size:", 0) == 0);
+  CHECK(wallarm_target_new(eng.e, &full, &t) == WALLARM_EINVAL);
+  CHECK(std::string(wallarm_last_error()).rfind("size:", 0) == 0);
 }
 
 TEST_CASE("abi growth: output structs are written up to the caller's size, never past it") {
@@ -304,6 +303,6 @@ TEST_CASE("abi growth: output structs are written up to the caller's size, never
   CHECK(std::string(wallarm_last_error()).find("size") != std::string::npos);
 
   wallarm_verdict_t v{};  // size 0
-  CHECK(wallarm_result(eng.e, 1, &v) == WALLARM_EINVAL);
+  CHECK(wallarm_ticket_result(eng.e, 1, &v) == WALLARM_EINVAL);
   CHECK(std::string(wallarm_last_error()).find("size") != std::string::npos);
 }

@@ -15,9 +15,9 @@ const std::string kClientIp = "192.0.2.1";
 
 wallarm_str_t view(const std::string& s) { return {s.data(), s.size()}; }
 
-std::string failure(int32_t rc, const char* errbuf) {
-  if (errbuf != nullptr && errbuf[0] != '\0') return errbuf;
-  return wallarm_strerror(rc);
+// The library's detail of a failure, or the code's description.
+std::string failure(int32_t rc, const char* detail) {
+  return detail != nullptr && detail[0] != '\0' ? detail : wallarm_strerror(rc);
 }
 
 // A request or response the way a gateway hands it to the library.
@@ -62,10 +62,9 @@ std::unique_ptr<Prober> Prober::create(const Options& opts, std::string* err) {
   std::unique_ptr<Prober> p(new Prober(opts));
   wallarm_engine_config_t cfg;
   wallarm_engine_config_init(&cfg);
-  char errbuf[256] = "";
-  int32_t rc = wallarm_engine_new(&cfg, &p->engine_, errbuf, sizeof errbuf);
+  int32_t rc = wallarm_engine_new(&cfg, &p->engine_);
   if (rc != WALLARM_OK) {
-    *err = "libwallarm: " + failure(rc, errbuf);
+    *err = "libwallarm: " + failure(rc, wallarm_last_error());
     return nullptr;
   }
   return p;
@@ -88,11 +87,10 @@ std::vector<Probe> Prober::run(int32_t format, std::string* err) {
   cfg.max_connections = 1;
   cfg.breaker_failures = 0;
   wallarm_target_t* target = nullptr;
-  char errbuf[256] = "";
-  int32_t rc = wallarm_target_new(engine_, &cfg, &target, errbuf, sizeof errbuf);
+  int32_t rc = wallarm_target_new(engine_, &cfg, &target);
   if (rc != WALLARM_OK) {
     *err = "libwallarm refused the " + std::string(format_name(format)) +
-           " settings: " + failure(rc, errbuf);
+           " settings: " + failure(rc, wallarm_last_error());
     return {};
   }
 
