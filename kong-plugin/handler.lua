@@ -8,6 +8,8 @@ local counters = require "kong.plugins.kong-lua.counters"
 local kong = kong
 local ngx = ngx
 local setmetatable = setmetatable
+local pcall = pcall
+local require = require
 
 local WallarmHandler = {
   -- Before authentication and rate limiting: an attack is stopped before
@@ -55,15 +57,43 @@ local function request_id()
   return ngx.var.kong_request_id or ngx.var.request_id
 end
 
+local BLOCKED = "Request blocked by Wallarm"
+
+-- Kong's error templates carry the request id from Kong 3.5 on.
+local error_has_request_id
+local response_type  -- Kong's negotiation of the answer's type by Accept
+
+local function block_answer(conf, ctx)
+  local status, id = conf.block_status, ctx.request_id or ""
+  -- gRPC: Kong's answer to a table carries the message as grpc-message.
+  if (ngx.var.content_type or ""):find("application/grpc", 1, true) == 1 then
+    return kong.response.exit(status, { message = BLOCKED, request_id = id })
+  end
+  if error_has_request_id == nil then
+    error_has_request_id = (kong.version_num or 0) >= 3005000
+    local ok, utils = pcall(require, "kong.tools.utils")
+    response_type = ok and utils.get_response_type
+  end
+  -- Kong's own error answer, in the type the client accepts (JSON, HTML,
+  -- XML, text), or the operator's error_template_* for it.
+  if error_has_request_id then
+    return kong.response.error(status, BLOCKED)
+  end
+  -- Kong 3.4: JSON keeps the request_id field later Kongs write (unless the
+  -- operator set a JSON template); other types get the id in the message.
+  if not kong.configuration.error_template_json and (not response_type
+      or response_type(ngx.req.get_headers().accept):find("application/json", 1, true) == 1) then
+    return kong.response.exit(status, { message = BLOCKED, request_id = id })
+  end
+  return kong.response.error(status, BLOCKED .. " (request_id: " .. id .. ")")
+end
+
 local function block(conf, ctx, reason)
   ctx.blocked = reason
   -- nginx answers "100 Continue" to a client whose body it discards: a
   -- request blocked on its head must not be invited to send its body.
   ngx.req.clear_header("Expect")
-  return kong.response.exit(conf.block_status, {
-    message = "Request blocked by Wallarm",
-    request_id = ctx.request_id,
-  })
+  return block_answer(conf, ctx)
 end
 
 -- No verdict: apply the configured fallback, visibly.
@@ -80,8 +110,10 @@ end
 
 -- Passes, blocks or falls back on the node's verdict.
 local function enforce(conf, ctx, verdict)
-  -- The node has the request message: a response message may follow.
-  ctx.sent = verdict.code ~= "EUNAVAILABLE" and verdict.code ~= "EQUEUE"
+  -- A response message follows only a verdict. After a failed one it would
+  -- most likely fail too, and the breaker would count one node failure
+  -- twice; nor could the node pair it with a request it did not judge.
+  ctx.sent = verdict.ok
   if not verdict.ok then
     return fall_back(conf, ctx, verdict.code, verdict.detail)
   end
@@ -96,7 +128,7 @@ end
 local function send_response(conf, ctx, msg)
   local ok, code = ctx.target:send(msg, not conf.blocking, conf.timeout_ms)
   if not ok then
-    counters.node_error(code)
+    counters.not_sent("response", code)
   end
 end
 
@@ -134,7 +166,7 @@ function WallarmHandler:access(conf)
     ctx.sent = ok
     counters.count(ok and "out_of_band" or "out_of_band_dropped")
     if not ok then
-      counters.node_error(code)
+      counters.not_sent("out_of_band", code)
     end
     return
   end

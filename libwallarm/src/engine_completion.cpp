@@ -26,7 +26,7 @@ void Engine::on_answer(Slot* s, long status) {
                    s->answer.capacity(), parser_, s->verdict);
     if (s->verdict.flags & WALLARM_VERDICT_BODY_INVALID) t->stats.bump(t->stats.body_invalid);
     complete(s, s->verdict.code, s->verdict.detail, true);
-  } else if (s->out.only_200 ? status == 200 : status == 403 || (status >= 200 && status <= 299)) {
+  } else if (s->out.only_200 ? status == 200 : node_took(status)) {
     complete(s, WALLARM_OK, nullptr, true);
   } else {
     char detail[64];

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "formats.h"
+#include "verdict.h"
 
 namespace wallarm {
 namespace {
@@ -160,7 +161,7 @@ void Engine::recycle_carrier(Slot* b) noexcept {
 // them: its messages go again one by one, and batches wait a while.
 void Engine::on_batch_answer(Slot* b, long status) {
   Target* t = b->target;
-  if (status == 403 || (status >= 200 && status <= 299)) {
+  if (node_took(status)) {
     complete(b, WALLARM_OK, nullptr, true);
   } else if (refuses_batches(status)) {
     t->batch_refused_us = now_us();

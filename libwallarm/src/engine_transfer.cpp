@@ -224,7 +224,7 @@ void Engine::read_answer(Connection* c) {
           Slot* s = c->slot;
           int status = a.status();
           if (s->type == WALLARM_MSG_REQUEST && s->has_ticket && !s->is_batch &&
-              (status == 403 || (status >= 200 && status <= 299)))
+              node_took(status))
             a.keep_body(&s->answer, c->target->answer_limit, kJsonPadding);
         }
       } while (step == AnswerParser::Step::more && at < got);

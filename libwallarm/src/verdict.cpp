@@ -105,15 +105,12 @@ void decode_verdict(int http_status, const char* body, size_t body_len, size_t c
   std::memset(&out, 0, sizeof out);
   out.latency_us = latency;
   out.http_status = http_status;
-  if (http_status == 403) {
-    out.action = WALLARM_BLOCK;
-  } else if (http_status >= 200 && http_status <= 299) {
-    out.action = WALLARM_PASS;
-  } else {
+  if (!node_took(http_status)) {
     out.code = WALLARM_ESTATUS;
     std::snprintf(out.detail, sizeof out.detail, "node answered HTTP %d", http_status);
     return;
   }
+  out.action = http_status == 403 ? WALLARM_BLOCK : WALLARM_PASS;
   if (body_len == 0 || only_whitespace(body, body_len)) return;
   bool ok = false;
   try {

@@ -13,6 +13,12 @@ namespace wallarm {
 // Bytes the JSON parser may read past the end of an answer body.
 inline constexpr size_t kJsonPadding = simdjson::SIMDJSON_PADDING;
 
+// The node took the message: it answered 2xx (pass) or 403 (block). Any
+// other status is a node error.
+inline constexpr bool node_took(long http_status) noexcept {
+  return http_status == 403 || (http_status >= 200 && http_status <= 299);
+}
+
 // Fills out from the node's answer to a request message. body must have
 // kJsonPadding readable bytes after body_len (capacity >= body_len + padding).
 // Leaves out.latency_us alone.

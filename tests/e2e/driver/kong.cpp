@@ -204,7 +204,9 @@ void Kong::prepare() {
                         {"routes", json::array({route})}});
   }
   // JSON is YAML: Kong reads this file as it reads any kong.yml.
-  write_file(kong_yml_, json{{"_format_version", "3.0"}, {"services", services}}.dump(2) + "\n");
+  json yml = {{"_format_version", "3.0"}, {"services", services}};
+  if (!opts_.global_plugins.empty()) yml["plugins"] = opts_.global_plugins;
+  write_file(kong_yml_, yml.dump(2) + "\n");
 
   // The socket directory is test-only, so it goes in an included file;
   // WALLARM_LIBRARY goes as an operator passes it, with nginx_main_env.

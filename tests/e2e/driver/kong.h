@@ -57,6 +57,9 @@ struct KongOptions {
   // Writes node_format = the suite's format (suite_format()) into every
   // kong-lua plugin config that names none; false leaves the schema's default.
   bool suite_format = true;
+  // Plugin entities on no route or service ({"name": "prometheus"}); their
+  // plugins must be in `plugins` (conf: "plugins = kong-lua,prometheus").
+  std::vector<json> global_plugins;
 };
 
 inline KongOptions kong_options(int workers, bool reuseport = false) {

@@ -662,6 +662,64 @@ TEST_CASE("e2e: circuit breaker opens on a dead node, fails fast, and closes whe
   for (const auto& l : lines_with(kong.error_log(), "no verdict from the node")) REPORT("log: " << l);
 }
 
+// A node that accepts and never answers, fallback pass: each request fails
+// once, and so counts once for the breaker. No response message follows a
+// request that got no verdict, so the breaker opens after exactly
+// breaker_failures requests, and node_errors_total counts requests.
+TEST_CASE("e2e: circuit breaker: a node that never answers opens it after exactly breaker_failures requests") {
+  const int kFailures = 5, kTimeout = 300, kRequests = 12;
+  TempDir dir("fault-breaker-once");
+  FaultNode node(Fault::hang);
+  Kong kong(dir.path(),
+            {{"main", plugin(node_config(node.url(), {{"timeout_ms", kTimeout},
+                                                      {"fallback", "pass"},
+                                                      {"breaker_failures", kFailures},
+                                                      // no probe within the test
+                                                      {"breaker_backoff_ms", 20000}}))}});
+  kong.start();
+
+  std::vector<double> ms;
+  for (int i = 0; i < kRequests; ++i) {
+    auto r = http_get(kong.url("main", "/once/" + std::to_string(i)), {kong.host("main")});
+    CAPTURE(i);
+    CHECK(r.status == 200);
+    ms.push_back(r.total_ms);
+  }
+  std::string each;
+  for (double x : ms) each += std::to_string(static_cast<int>(x + 0.5)) + " ";
+  INFO("request times (ms): " << each);
+  for (int i = 0; i < kRequests; ++i) {
+    CAPTURE(i);
+    if (i < kFailures)
+      CHECK(ms[i] >= kTimeout - 5);  // waited for the node
+    else
+      CHECK(ms[i] < kTimeout / 3.0);  // the breaker was open
+  }
+  CHECK(node.messages("request") == kFailures);
+  CHECK(node.messages("response") == 0);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(kTimeout + 50));
+  auto after = settled_counters(kong);
+  auto m = scrape(kong);
+  INFO("metrics:\n" << dump(m));
+  CHECK(value(m, "wallarm_kong_breaker_trips_total") == 1);
+  CHECK(value(m, "wallarm_kong_breaker_open") == 1);
+  CHECK(value(after, failures("timeout")) == kFailures);
+  CHECK(value(after, node_errors("ETIMEOUT")) == kFailures);
+  CHECK(value(after, node_errors("EUNAVAILABLE")) == kRequests - kFailures);
+  double errors = 0;
+  for (const auto& [code, n] : error_codes(after)) errors += n;
+  CHECK(errors == kRequests);
+  CHECK(value(after, requests("fallback_pass")) == kRequests);
+  for (const auto& [k, v] : m) {
+    CAPTURE(k);
+    if (k.rfind("wallarm_kong_messages_not_sent_total", 0) == 0) CHECK(v == 0);
+  }
+  check_clean_log(kong);
+  REPORT("breaker, no answer, fallback pass: opened after " << node.messages("request")
+                                                            << " requests; request times " << each);
+}
+
 // ---------------------------------------------------------------------------
 
 TEST_CASE("e2e: kong reload under load: no request fails, old workers exit, no stale sockets") {

@@ -64,6 +64,55 @@ TEST_CASE("e2e: seed attack is blocked in block mode with the request id, upstre
   check_clean_log(kong);
 }
 
+// A blocked request gets Kong's own error answer, in the type its Accept
+// asks for, and the request id the node got is in it, on every Kong version.
+TEST_CASE("e2e: seed attack blocked: Kong's error answer in the type the client accepts, with the request id") {
+  TempDir dir("seed-block-accept");
+  RefNode node(dir.path(), node_options("block"));
+  Kong kong(dir.path(), {{"main", plugin(node_config(node.url()))}});
+  kong.start();
+
+  struct Case {
+    std::string accept, type;
+  };
+  const std::vector<Case> cases = {
+      {"", "application/json"},  // curl's Accept: */*
+      {"application/json", "application/json"},
+      {"text/html", "text/html"},
+      {"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"},  // a browser
+      {"application/xml", "application/xml"},
+      {"text/plain", "text/plain"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    CAPTURE(c.accept);
+    const std::string path = "/etc/passwd?accept=" + std::to_string(i);
+    const std::string tag = unique_tag("accept");
+    std::vector<std::string> headers = {kong.host("main"), "X-E2E-Tag: " + tag};
+    if (!c.accept.empty()) headers.push_back("Accept: " + c.accept);
+    auto r = http_get(kong.url("main", path), headers);
+    INFO(r.status << " " << r.header("Content-Type") << "\n" << r.body);
+    CHECK(r.status == 403);
+    CHECK(r.header("Content-Type").rfind(c.type, 0) == 0);
+    CHECK(r.body.find("Request blocked by Wallarm") != std::string::npos);
+    CHECK(kong.upstream_seen(tag) == 0);
+
+    json rec = node.wait_attack([&](const json& a) { return a.value("uri", "") == path; });
+    REQUIRE(rec.is_object());
+    const std::string id = rec.value("request_id", "");
+    REQUIRE_FALSE(id.empty());
+    CAPTURE(id);
+    CHECK(r.body.find(id) != std::string::npos);
+    if (c.type == "application/json") {
+      json body = json::parse(r.body, nullptr, false);
+      REQUIRE(body.is_object());
+      CHECK(body.value("message", "") == "Request blocked by Wallarm");
+      CHECK(body.value("request_id", "") == id);
+    }
+  }
+  check_clean_log(kong);
+}
+
 TEST_CASE("e2e: benign traffic reaches the upstream byte for byte") {
   TempDir dir("benign");
   RefNode node(dir.path(), node_options("monitoring"));

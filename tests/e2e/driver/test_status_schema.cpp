@@ -90,6 +90,64 @@ TEST_CASE("e2e: the Status API serves the plugin's counters aggregated across wo
   check_clean_log(kong);
 }
 
+// With Kong's prometheus plugin enabled, Kong's own /metrics carries the
+// plugin's counters too, as kong_wallarm_* for wallarm_kong_*, with the
+// values of the plugin's route.
+TEST_CASE("e2e: the Status API's wallarm counters are on Kong's /metrics too when the prometheus plugin is on") {
+  TempDir dir("status-prometheus");
+  RefNode node(dir.path(), node_options("block"));
+  KongOptions opts = kong_options(2, true);
+  opts.conf = {"plugins = kong-lua,prometheus"};
+  opts.global_plugins = {json{{"name", "prometheus"}}};
+  Kong kong(dir.path(), {{"main", plugin(node_config(node.url()))}}, opts);
+  kong.start();
+
+  const int benign = 30, attacks = 10;
+  for (int i = 0; i < benign + attacks; ++i) {
+    const bool attack = i % 4 == 3;
+    auto r = http_get(kong.url("main", attack ? "/etc/passwd?i=" + std::to_string(i)
+                                               : "/api/ok?i=" + std::to_string(i)),
+                      {kHost});
+    CHECK(r.status == (attack ? 403 : 200));
+  }
+
+  // The plugin's counters (not its gauges or latency histogram), by the
+  // name Kong's exporter gives them.
+  const std::string ours = "wallarm_kong_", theirs = "kong_wallarm_";
+  auto counters = [&](const std::map<std::string, double>& m, const std::string& prefix) {
+    std::map<std::string, double> out;
+    for (const auto& [k, v] : m)
+      if (k.rfind(prefix, 0) == 0 && k.find("_total") != std::string::npos && v != 0)
+        out[k.substr(prefix.size())] = v;
+    return out;
+  };
+  std::map<std::string, double> plugin_route, kong_metrics;
+  std::string kong_text;
+  bool same = eventually([&] {
+    plugin_route = counters(parse_prometheus(http_get(kong.status_url("/wallarm/metrics")).body), ours);
+    auto r = http_get(kong.status_url("/metrics"));
+    kong_text = r.body;
+    kong_metrics = counters(parse_prometheus(r.body), theirs);
+    return plugin_route["requests_total{outcome=\"passed\"}"] == benign &&
+           plugin_route["requests_total{outcome=\"blocked\"}"] == attacks && plugin_route == kong_metrics;
+  }, std::chrono::milliseconds(8000));
+  auto dump = [](const std::map<std::string, double>& m) {
+    std::string s;
+    for (const auto& [k, v] : m) s += k + " " + std::to_string(v) + "\n";
+    return s;
+  };
+  INFO("/wallarm/metrics:\n" << dump(plugin_route));
+  INFO("Kong's /metrics:\n" << dump(kong_metrics));
+  CHECK(same);
+  CHECK(plugin_route["requests_total{outcome=\"passed\"}"] == benign);
+  CHECK(kong_metrics["requests_total{outcome=\"blocked\"}"] == attacks);
+  CHECK(kong_metrics["node_verdicts_total{verdict=\"block\"}"] == attacks);
+  CHECK(kong_text.find("# TYPE kong_wallarm_requests_total counter") != std::string::npos);
+  // Kong's own series are there: this is its exporter's page.
+  CHECK(kong_text.find("kong_nginx_requests_total") != std::string::npos);
+  check_clean_log(kong);
+}
+
 // Kong validates plugin entities with the plugin's schema.lua through its
 // Admin API (POST /schemas/plugins/validate): the messages are Kong's own.
 TEST_CASE("e2e: schema rejects bad configurations with Kong's messages and fills defaults") {
