@@ -104,6 +104,23 @@ for _, f in ipairs({ "submitted", "sent", "health_probes", "unavailable", "dropp
                      "bytes_sent", "notify_dropped" }) do
   LIBRARY[f] = { f }
 end
+-- The library's statistics not published as counters: the gauges and the
+-- histogram, published otherwise, and what no operator acts on.
+local NOT_COUNTERS = {
+  in_flight = "gauge", queued = "gauge", breaker_state = "gauge",
+  latency_count = "histogram", latency_sum_us = "histogram",
+  async_sent = "the messages without a waiter the node answered: sent minus failures",
+}
+-- Every statistic the library has is either published or said not to be.
+function _M._unaccounted(stats_fields)
+  local left = {}
+  for _, f in ipairs(stats_fields) do
+    if not LIBRARY[f] and not NOT_COUNTERS[f] then
+      left[#left + 1] = f
+    end
+  end
+  return left
+end
 local LATENCY = "wallarm_node_latency_seconds"
 local LATENCY_HELP = "Round trip of messages to the node"
 

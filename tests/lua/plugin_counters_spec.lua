@@ -37,6 +37,21 @@ local function no_verdict(counters, id)
 end
 
 describe("plugin counters", function()
+  it("publish every statistic of wallarm_stats_t or say why not", function()
+    local f = assert(io.open((os.getenv("WALLARM_SOURCE_DIR") or ".")
+                             .. "/libwallarm/include/wallarm.h"))
+    local header = f:read("*a")
+    f:close()
+    local body = assert(header:match("typedef struct wallarm_stats {(.-)} wallarm_stats_t;"))
+    local fields = {}
+    for field in body:gsub("/%*.-%*/", ""):gmatch("uint64_t%s+([%w_]+)%s*;") do
+      fields[#fields + 1] = field
+    end
+    assert.is_true(#fields >= 30)
+    local counters = load_counters({ now = 0 }, {})
+    assert.same({}, counters._unaccounted(fields))
+  end)
+
   it("logs one line per kind every 10 s, and the next one keeps every part", function()
     local clock, lines = { now = 1000 }, {}
     local counters = load_counters(clock, lines)

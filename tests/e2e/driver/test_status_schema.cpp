@@ -30,6 +30,22 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
   return out;
 }
 
+// Sends n requests through the plugin in blocking mode, every fourth an
+// attack, and checks each was passed or blocked. Returns the pids of the
+// workers that served them.
+std::set<std::string> send_mix(Kong& kong, int n) {
+  std::set<std::string> pids;
+  for (int i = 0; i < n; ++i) {
+    const bool attack = i % 4 == 3;
+    auto r = http_get(kong.url("main", attack ? "/etc/passwd?i=" + std::to_string(i)
+                                               : "/api/ok?i=" + std::to_string(i)),
+                      {kHost});
+    CHECK(r.status == (attack ? 403 : 200));
+    pids.insert(r.header("X-E2E-Worker-Pid"));
+  }
+  return pids;
+}
+
 }  // namespace
 
 TEST_CASE("e2e: the Status API serves the plugin's counters aggregated across workers") {
@@ -52,15 +68,7 @@ TEST_CASE("e2e: the Status API serves the plugin's counters aggregated across wo
   REQUIRE_FALSE(before.empty());
 
   const int benign = 30, attacks = 10;
-  std::set<std::string> pids;
-  for (int i = 0; i < benign + attacks; ++i) {
-    const bool attack = i % 4 == 3;
-    auto r = http_get(kong.url("main", attack ? "/etc/passwd?i=" + std::to_string(i)
-                                               : "/api/ok?i=" + std::to_string(i)),
-                      {kHost});
-    CHECK(r.status == (attack ? 403 : 200));
-    pids.insert(r.header("X-E2E-Worker-Pid"));
-  }
+  std::set<std::string> pids = send_mix(kong, benign + attacks);
   INFO("served by worker pids: " << pids.size());
   REQUIRE(pids.size() == 2);  // both workers took part
 
@@ -103,13 +111,7 @@ TEST_CASE("e2e: the Status API's wallarm counters are on Kong's /metrics too whe
   kong.start();
 
   const int benign = 30, attacks = 10;
-  for (int i = 0; i < benign + attacks; ++i) {
-    const bool attack = i % 4 == 3;
-    auto r = http_get(kong.url("main", attack ? "/etc/passwd?i=" + std::to_string(i)
-                                               : "/api/ok?i=" + std::to_string(i)),
-                      {kHost});
-    CHECK(r.status == (attack ? 403 : 200));
-  }
+  send_mix(kong, benign + attacks);
 
   // The plugin's counters (not its gauges or latency histogram), by the
   // name Kong's exporter gives them.
