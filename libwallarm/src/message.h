@@ -1,6 +1,7 @@
 #pragma once
 // One message to the node as the engine sends it (method, request-target,
-// header lines linked for curl, body), and what every format shares: the
+// header lines as a curl_slist, the list libcurl took and frame_head()
+// writes alike, body), and what every format shares: the
 // checks of a wallarm_message_t, the body with its limit and file part, and
 // outer header lines. The formats themselves are in formats.h.
 #include <curl/curl.h>
@@ -28,15 +29,15 @@ struct MultipartLayout {
 // One serialized message, owned by its slot and reused.
 struct Outgoing {
   Buffer body;              // the bytes after the message's header block
-  std::string outer_text;   // header lines for curl, each NUL-terminated
-  // curl reads these nodes at send time; they point into outer_text and end
-  // in `tail`, a list every message of a format shares.
+  std::string outer_text;   // header lines, each NUL-terminated
+  // frame_head() reads these nodes at send time; they point into outer_text
+  // and end in `tail`, a list every message of a format shares.
   std::vector<curl_slist> outer_nodes;
   curl_slist* outer = nullptr;
   curl_slist* tail = nullptr;
   std::string method;       // "" = POST
   std::string target;       // request-target; "" = the node URL's own
-  bool no_body = false;     // send no body; curl adds no Content-Length then
+  bool no_body = false;     // send no body; frame_head() adds no Content-Length then
   bool only_200 = false;    // a health GET: only 200 counts as healthy
   int file_fd = -1;         // body file still to read into body[file_at..]
   size_t file_at = 0;
