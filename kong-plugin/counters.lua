@@ -154,7 +154,7 @@ end
 
 local pending = {}                -- series -> count not yet in the dict
 local binding                     -- the wallarm module, once started
-local library_seen = {}           -- library statistic -> value already counted
+local library_seen = {}           -- series (or latency_sum_us) -> library total already counted
 local bucket_keys                 -- latency bucket i -> its series
 local last_logged, suppressed = {}, {}
 
@@ -203,8 +203,17 @@ function _M.log_limited(kind, ...)
   end
 end
 
--- The library's statistics are per-process totals: what grew since the last
--- look is added, so a restarted worker's fresh engine adds from zero.
+-- The library's statistics are per-process totals: what one grew by since
+-- the last look is added to its series, so a restarted worker's fresh engine
+-- adds from zero.
+local function take(key, v)
+  local d = v - (library_seen[key] or 0)
+  if d > 0 then
+    add(key, d)
+  end
+  library_seen[key] = v
+end
+
 local function take_library(dict)
   if not binding then
     return
@@ -214,19 +223,7 @@ local function take_library(dict)
     return
   end
   for field, to in pairs(LIBRARY) do
-    local v = stats[field] or 0
-    local d = v - (library_seen[field] or 0)
-    if d > 0 then
-      add(series(to[1], to[2]), d)
-    end
-    library_seen[field] = v
-  end
-  local function take(key, v)
-    local d = v - (library_seen[key] or 0)
-    if d > 0 then
-      add(key, d)
-    end
-    library_seen[key] = v
+    take(series(to[1], to[2]), stats[field] or 0)
   end
   -- Buckets as Prometheus keeps them: each counts what is at or below its bound.
   local buckets, cumulative = stats.latency_bucket or {}, 0
@@ -251,7 +248,6 @@ local counter_dict                -- the node-wide totals (COUNTER_DICTS)
 
 -- Adds this worker's tallies to the node-wide totals, and refreshes its
 -- gauges.
-
 local function flush()
   local dict = ngx.shared[DICT]
   take_library(dict)
